@@ -17,7 +17,11 @@ from .errors import ObservatoireError
 
 # Order is the order shown in --help.
 COMMAND_MODULES: tuple[str, ...] = (
+    "observatoire.ingestion.commands",
     "observatoire.simulation.commands",
+    "observatoire.privacy.commands",
+    "observatoire.orchestration.commands",
+    "observatoire.partner_server.commands",
 )
 
 

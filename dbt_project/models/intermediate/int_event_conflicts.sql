@@ -1,0 +1,207 @@
+-- What occupies the same place at the same time as an event (what the Marseille platform flagged):
+--   works           a traffic order with motif chantier within conflict_distance_m of the event's
+--                   venue or route, overlapping it by at least conflict_min_overlap_hours;
+--   tunnel_closure  a Métropole tunnel closure (tunnel located through the `tunnels` seed) or a
+--                   Prado-Carénage closure (SMTPC) within conflict_tunnel_distance_m, overlapping;
+--   event           another event that takes place (took_place) within conflict_distance_m,
+--                   overlapping by at least conflict_min_overlap_hours (listed from both sides).
+-- Refused, cancelled and forbidden events get no conflicts and cause none.
+
+with
+
+events as (
+
+    select * from {{ ref('int_event_footprint_imputed') }}
+
+),
+
+traffic_orders as (
+
+    select * from {{ ref('stg_ville__arretes_circulation') }}
+
+),
+
+metropole_closures as (
+
+    select * from {{ ref('stg_metropole__fermetures_tunnels') }}
+
+),
+
+tunnel_incidents as (
+
+    select * from {{ ref('stg_smtpc__evenements_tunnel') }}
+
+),
+
+tunnels as (
+
+    select * from {{ ref('tunnels') }}
+
+),
+
+active_events as (
+
+    select * from events where took_place
+
+),
+
+works as (
+
+    select
+        'ville:ville__arretes_circulation:' || traffic_order_id as conflicting_id,
+        'ville__arretes_circulation' as conflicting_source,
+        coalesce(street_name, '') || ' (' || measure || ')' as conflicting_label,
+        latitude,
+        longitude,
+        starts_at,
+        ends_at
+    from traffic_orders
+    where reason = 'chantier'
+
+),
+
+located_closures as (
+
+    select
+        'metropole:metropole__fermetures_tunnels:' || metropole_closures.tunnel_closure_id as conflicting_id,
+        'metropole__fermetures_tunnels' as conflicting_source,
+        metropole_closures.tunnel_name || ' - ' || coalesce(metropole_closures.closure_nature, '') as conflicting_label,
+        arg_max(tunnels.latitude, length(tunnels.tunnel_key)) as latitude,
+        arg_max(tunnels.longitude, length(tunnels.tunnel_key)) as longitude,
+        metropole_closures.starts_at,
+        metropole_closures.ends_at
+    from metropole_closures
+    inner join tunnels
+        on contains(lower(strip_accents(metropole_closures.tunnel_name)), tunnels.tunnel_key)
+    group by all
+
+    union all
+
+    select
+        'smtpc:smtpc__evenements_tunnel:' || tunnel_incidents.tunnel_incident_id,
+        'smtpc__evenements_tunnel',
+        'Tunnel Prado-Carénage - ' || tunnel_incidents.incident_type,
+        tunnels.latitude,
+        tunnels.longitude,
+        tunnel_incidents.starts_at,
+        tunnel_incidents.ends_at
+    from tunnel_incidents
+    inner join tunnels on tunnels.tunnel_key = 'prado-carenage'
+    where tunnel_incidents.incident_type in ('FERMETURE_PROGRAMMEE', 'FERMETURE_INOPINEE')
+
+),
+
+works_conflicts as (
+
+    select
+        active_events.event_id,
+        'works' as conflict_kind,
+        works.conflicting_source,
+        works.conflicting_id,
+        cast(null as varchar) as conflicting_event_id,
+        works.conflicting_label,
+        works.starts_at as conflicting_starts_at,
+        works.ends_at as conflicting_ends_at,
+        epoch(least(active_events.ends_at, works.ends_at) - greatest(active_events.starts_at, works.starts_at)) / 3600.0
+        as overlap_hours,
+        {{ distance_to_segment_m('works.latitude', 'works.longitude',
+                                 'active_events.route_start_latitude', 'active_events.route_start_longitude',
+                                 'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
+        {{ var('conflict_distance_m') }} as max_distance_m
+    from active_events
+    inner join works
+        on works.starts_at < active_events.ends_at
+        and works.ends_at > active_events.starts_at
+
+),
+
+closure_conflicts as (
+
+    select
+        active_events.event_id,
+        'tunnel_closure' as conflict_kind,
+        located_closures.conflicting_source,
+        located_closures.conflicting_id,
+        cast(null as varchar) as conflicting_event_id,
+        located_closures.conflicting_label,
+        located_closures.starts_at as conflicting_starts_at,
+        located_closures.ends_at as conflicting_ends_at,
+        epoch(least(active_events.ends_at, located_closures.ends_at)
+            - greatest(active_events.starts_at, located_closures.starts_at)) / 3600.0 as overlap_hours,
+        {{ distance_to_segment_m('located_closures.latitude', 'located_closures.longitude',
+                                 'active_events.route_start_latitude', 'active_events.route_start_longitude',
+                                 'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
+        {{ var('conflict_tunnel_distance_m') }} as max_distance_m
+    from active_events
+    inner join located_closures
+        on located_closures.starts_at < active_events.ends_at
+        and located_closures.ends_at > active_events.starts_at
+
+),
+
+event_conflicts as (
+
+    select
+        active_events.event_id,
+        'event' as conflict_kind,
+        'fct_event' as conflicting_source,
+        other_events.event_id as conflicting_id,
+        other_events.event_id as conflicting_event_id,
+        other_events.nature || ' - ' || coalesce(other_events.place_name, '') as conflicting_label,
+        other_events.starts_at as conflicting_starts_at,
+        other_events.ends_at as conflicting_ends_at,
+        epoch(least(active_events.ends_at, other_events.ends_at)
+            - greatest(active_events.starts_at, other_events.starts_at)) / 3600.0 as overlap_hours,
+        least(
+            {{ distance_to_segment_m('other_events.route_start_latitude', 'other_events.route_start_longitude',
+                                     'active_events.route_start_latitude', 'active_events.route_start_longitude',
+                                     'active_events.route_end_latitude', 'active_events.route_end_longitude') }},
+            {{ distance_to_segment_m('coalesce(other_events.route_end_latitude, other_events.route_start_latitude)',
+                                     'coalesce(other_events.route_end_longitude, other_events.route_start_longitude)',
+                                     'active_events.route_start_latitude', 'active_events.route_start_longitude',
+                                     'active_events.route_end_latitude', 'active_events.route_end_longitude') }},
+            {{ distance_to_segment_m('active_events.route_start_latitude', 'active_events.route_start_longitude',
+                                     'other_events.route_start_latitude', 'other_events.route_start_longitude',
+                                     'other_events.route_end_latitude', 'other_events.route_end_longitude') }}
+        ) as distance_m,
+        {{ var('conflict_distance_m') }} as max_distance_m
+    from active_events
+    inner join active_events as other_events
+        on other_events.starts_at < active_events.ends_at
+        and other_events.ends_at > active_events.starts_at
+    where other_events.event_id <> active_events.event_id
+
+),
+
+unioned as (
+
+    select * from works_conflicts
+    union all
+    select * from closure_conflicts
+    union all
+    select * from event_conflicts
+
+),
+
+final as (
+
+    select
+        md5(event_id || '|' || conflict_kind || '|' || conflicting_id) as conflict_id,
+        event_id,
+        conflict_kind,
+        conflicting_source,
+        conflicting_id,
+        conflicting_event_id,
+        conflicting_label,
+        conflicting_starts_at,
+        conflicting_ends_at,
+        round(overlap_hours, 3) as overlap_hours,
+        round(distance_m, 1) as distance_m
+    from unioned
+    where
+        distance_m <= max_distance_m
+        and overlap_hours >= {{ var('conflict_min_overlap_hours') }}
+
+)
+
+select * from final

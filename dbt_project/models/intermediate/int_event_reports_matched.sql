@@ -1,0 +1,223 @@
+-- Partner records that are not events themselves but report or serve one, attached to the event
+-- they belong to (its primary record, see int_event_records_matched):
+--   * traffic orders with an evenement_id attach to that city event (rule 'linked');
+--   * other traffic orders whose motif is evenement (any event), tournage (a film shoot), marche
+--     (a market) or autre (only an official visit: protocol orders) attach to the nearest compatible
+--     event record within report_max_distance_m of its venue or route, overlapping in time (widened by
+--     dedup_time_tolerance_minutes); works orders (chantier) never do;
+--   * RTM disruptions caused by a manifestation attach to the nearest Préfecture demonstration, those
+--     caused by an evenement to the nearest other event, within rtm_report_max_distance_m, overlapping;
+--   * Préfecture operations with EVENEMENT_LIE attach to that city event or cortège; unlinked
+--     operations other than area patrols (SECURISATION_ZONE) attach to the nearest event as above.
+-- Orders and disruptions that match nothing are not events: they stay context (works -> conflicts,
+-- disruptions -> outcomes).
+
+with
+
+records as (
+
+    select * from {{ ref('int_events_unioned') }}
+
+),
+
+record_matches as (
+
+    select * from {{ ref('int_event_records_matched') }}
+
+),
+
+traffic_orders as (
+
+    select * from {{ ref('stg_ville__arretes_circulation') }}
+
+),
+
+disruptions as (
+
+    select * from {{ ref('stg_metropole__perturbations_rtm') }}
+
+),
+
+operations as (
+
+    select * from {{ ref('stg_prefecture__operations_programmees') }}
+
+),
+
+tolerance as (
+
+    select to_minutes(cast({{ var('dedup_time_tolerance_minutes') }} as bigint)) as widen
+
+),
+
+reports as (
+
+    select
+        'ville' as source_partner,
+        'ville__arretes_circulation' as source_dataset,
+        traffic_order_id as source_record_id,
+        'traffic_order' as report_kind,
+        reason as report_reason,
+        case when city_event_id is not null then 'ville:ville__evenements:' || city_event_id end as linked_record_id,
+        latitude,
+        longitude,
+        starts_at,
+        ends_at,
+        cast(null as integer) as police_staff,
+        {{ var('report_max_distance_m') }} as max_distance_m
+    from traffic_orders
+    where reason in ('evenement', 'tournage', 'marche', 'autre') or city_event_id is not null
+
+    union all
+
+    select
+        'metropole',
+        'metropole__perturbations_rtm',
+        disruption_id,
+        'rtm_disruption',
+        cause,
+        cast(null as varchar),
+        latitude,
+        longitude,
+        starts_at,
+        ends_at,
+        cast(null as integer),
+        {{ var('rtm_report_max_distance_m') }}
+    from disruptions
+    where cause in ('manifestation', 'evenement')
+
+    union all
+
+    select
+        'prefecture',
+        'prefecture__operations_programmees',
+        operation_id,
+        'police_operation',
+        operation_type,
+        linked_event_id,
+        latitude,
+        longitude,
+        starts_at,
+        ends_at,
+        police_staff,
+        {{ var('report_max_distance_m') }}
+    from operations
+    where linked_event_id is not null or operation_type <> 'SECURISATION_ZONE'
+
+),
+
+linked as (
+
+    -- EVENEMENT_LIE holds a city event id or a cortège id, without saying which
+    select
+        reports.source_dataset,
+        reports.source_record_id,
+        arg_min(records.record_id, records.source_rank) as matched_record_id
+    from reports
+    inner join records
+        on records.source_record_id = coalesce(
+            nullif(regexp_extract(reports.linked_record_id, '^ville:ville__evenements:(.*)$', 1), ''),
+            reports.linked_record_id
+        )
+        and records.source_dataset in ('ville__evenements', 'prefecture__manifestations')
+    where
+        reports.linked_record_id is not null
+        and (
+            reports.report_kind = 'police_operation'
+            or records.source_dataset = 'ville__evenements'
+        )
+    group by reports.source_dataset, reports.source_record_id
+
+),
+
+unlinked as (
+
+    select reports.*
+    from reports
+    anti join linked
+        on reports.source_dataset = linked.source_dataset
+        and reports.source_record_id = linked.source_record_id
+
+),
+
+candidates as (
+
+    select
+        unlinked.source_dataset,
+        unlinked.source_record_id,
+        records.record_id,
+        unlinked.max_distance_m,
+        {{ distance_to_segment_m('unlinked.latitude', 'unlinked.longitude',
+                                 'records.latitude', 'records.longitude',
+                                 'records.end_latitude', 'records.end_longitude') }} as match_distance_m,
+        abs(epoch(unlinked.starts_at) - epoch(records.starts_at)) as start_gap_s
+    from unlinked
+    cross join tolerance
+    inner join records
+        on records.starts_at < unlinked.ends_at + tolerance.widen
+        and coalesce(records.ends_at, records.starts_at) + tolerance.widen > unlinked.starts_at
+    where
+        case
+            when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'tournage'
+                then records.nature = 'tournage'
+            when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'marche'
+                then records.nature_family = 'commerce'
+            when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'autre'
+                then records.nature = 'visite_officielle'
+            when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'chantier'
+                then false
+            when unlinked.report_kind = 'rtm_disruption' and unlinked.report_reason = 'manifestation'
+                then records.source_dataset = 'prefecture__manifestations'
+            when unlinked.report_kind = 'rtm_disruption'
+                then records.source_dataset <> 'prefecture__manifestations'
+            else true
+        end
+
+),
+
+nearest as (
+
+    select
+        source_dataset,
+        source_record_id,
+        arg_min(record_id, [match_distance_m, start_gap_s]) as matched_record_id,
+        min(match_distance_m) as match_distance_m
+    from candidates
+    where match_distance_m <= max_distance_m
+    group by source_dataset, source_record_id
+
+),
+
+matched as (
+
+    select source_dataset, source_record_id, matched_record_id, 'linked' as match_rule, cast(null as double) as match_distance_m
+    from linked
+    union all
+    select source_dataset, source_record_id, matched_record_id, 'nearest', match_distance_m
+    from nearest
+
+),
+
+final as (
+
+    select
+        reports.source_partner || ':' || reports.source_dataset || ':' || reports.source_record_id as report_id,
+        reports.source_partner,
+        reports.source_dataset,
+        reports.source_record_id,
+        reports.report_kind,
+        reports.report_reason,
+        record_matches.primary_record_id,
+        matched.matched_record_id,
+        matched.match_rule,
+        matched.match_distance_m,
+        reports.police_staff
+    from reports
+    inner join matched
+        on reports.source_dataset = matched.source_dataset
+        and reports.source_record_id = matched.source_record_id
+    inner join record_matches on matched.matched_record_id = record_matches.record_id
+
+)
+
+select * from final

@@ -1,0 +1,63 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['cell_key', 'hour_starts_at']
+    )
+}}
+-- Municipal police activity pivoted to one row per (cell, hour): offences by category,
+-- interventions and agents engaged. Incremental: a run recomputes only the (cell, hour) pairs that
+-- received rows since the last run (a re-delivered day replaces its rows).
+
+with
+
+activity as (
+
+    select * from {{ ref('stg_ville__activite_police_municipale') }}
+
+),
+
+{% if is_incremental() %}
+changed as (
+
+    select distinct cell_id, hour_starts_at
+    from activity
+    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+
+),
+{% endif %}
+
+selected as (
+
+    select activity.*
+    from activity
+    {% if is_incremental() %}
+        semi join changed
+            on activity.cell_id = changed.cell_id
+            and activity.hour_starts_at = changed.hour_starts_at
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        cast(cell_northing_m as bigint) * 10000000 + cell_easting_m as cell_key,
+        cell_id,
+        hour_starts_at,
+        cast(coalesce(sum(offences) filter (where category = 'atteinte_biens'), 0) as integer) as offences_atteinte_biens,
+        cast(coalesce(sum(offences) filter (where category = 'atteinte_personnes'), 0) as integer) as offences_atteinte_personnes,
+        cast(coalesce(sum(offences) filter (where category = 'tranquillite'), 0) as integer) as offences_tranquillite,
+        cast(coalesce(sum(offences) filter (where category = 'circulation'), 0) as integer) as offences_circulation,
+        cast(coalesce(sum(offences) filter (where category = 'stationnement'), 0) as integer) as offences_stationnement,
+        cast(coalesce(sum(offences) filter (where category = 'environnement'), 0) as integer) as offences_environnement,
+        cast(sum(offences) as integer) as offences_total,
+        cast(sum(interventions) as integer) as interventions_total,
+        cast(sum(agents_engaged) as integer) as agents_engaged,
+        max(loaded_at) as loaded_at
+    from selected
+    group by cell_northing_m, cell_easting_m, cell_id, hour_starts_at
+
+)
+
+select * from final

@@ -1,0 +1,104 @@
+"""What the ``build_warehouse`` tasks do, after dbt: gate, similarity index, notice, docs, publication.
+
+Each function opens the warehouse itself and returns a small JSON-able summary (it becomes the task's
+XCom and, for ``publish_marts``, the published asset's extra). The DAG runs every one of them in the
+one-slot warehouse pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..config import paths
+from ..publish import GateOutcome, PublishBlocked, publish
+from . import dbt as dbt_setup
+
+log = logging.getLogger(__name__)
+
+
+MAX_FINDINGS_IN_SUMMARY = 20
+
+
+def check_marts() -> dict[str, Any]:
+    """The publish gate over the warehouse marts; raises ``PublishBlocked`` on any finding.
+
+    It runs again on the file about to be published (``publish_marts``); this first pass fails fast
+    and names the marts at fault in the UI before the similarity index is built on them.
+    """
+    from ..privacy.publish_gate import check_published_tables
+
+    outcome = gate_outcome(check_published_tables(paths().warehouse, schema="marts"))
+    if not outcome.passed:
+        raise PublishBlocked(str(outcome.summary.get("message", "the publish gate refused the marts")), outcome)
+    return dict(outcome.summary)
+
+
+def gate_outcome(result: Any) -> GateOutcome:
+    """A privacy ``GateResult`` as the compact verdict kept in the publish log and the asset extra."""
+    full = result.to_dict()
+    checks = full.get("checks", [])
+    findings = full.get("findings", [])
+    summary = {
+        "gate": full.get("gate"),
+        "passed": bool(result.passed),
+        "checked_at": full.get("checked_at"),
+        "duration_s": full.get("duration_s"),
+        "message": full.get("message"),
+        "tables_checked": len(checks),
+        "rows_checked": sum(int(c.get("rows", 0)) for c in checks),
+        "findings": len(findings),
+        "first_findings": findings[:MAX_FINDINGS_IN_SUMMARY],
+    }
+    return GateOutcome(bool(result.passed), summary)
+
+
+def build_similarity_index() -> dict[str, Any]:
+    from ..similarity.index import build_index
+
+    result = build_index(paths().warehouse)
+    return {"fingerprint": result.fingerprint, "rows": dict(result.rows)}
+
+
+def write_transparency_notice() -> str:
+    from ..transparency.notice import write_notice
+
+    return str(write_notice(paths().warehouse, paths().docs / "transparency"))
+
+
+def build_documentation() -> dict[str, str]:
+    """dbt docs into ``docs/dbt``; the Data Docs are written by every gate run into ``docs/data_docs``."""
+    docs = paths().docs
+    dbt_dir = dbt_setup.generate_docs(docs / "dbt")
+    from ..privacy.data_docs import build_data_docs
+
+    data_docs = build_data_docs(docs / "data_docs")
+    return {"dbt_docs": str(dbt_dir), "data_docs": str(data_docs)}
+
+
+def _published_gate(path: Path) -> GateOutcome:
+    from ..privacy.publish_gate import check_published_tables
+
+    return gate_outcome(check_published_tables(path, schema="main"))
+
+
+def _suppress(con: Any) -> dict[str, int]:
+    from ..privacy.publish_gate import suppress_all_small_cells
+
+    return dict(suppress_all_small_cells(con, schema="main"))
+
+
+def publish_marts(run_id: str, index: dict[str, Any], warehouse_gate: dict[str, Any]) -> dict[str, Any]:
+    p = paths().ensure()
+    result = publish(
+        p.warehouse,
+        p.published,
+        run_id=run_id,
+        gate=_published_gate,
+        suppress=_suppress,
+        index_fingerprint=index.get("fingerprint"),
+    )
+    extra = result.as_asset_extra()
+    extra["warehouse_gate"] = warehouse_gate
+    return extra

@@ -1,0 +1,24 @@
+"""The simulated partners (``observatoire serve-partners``): city REST API, SMTPC files, the Métropole's
+Opendatasoft portal and the Préfecture/police file drop, in one loopback process with fault switches.
+
+In tests::
+
+    with running_partners(tmp_path) as server:
+        requests.get(f"{server.base_url}/ville/api/v1/evenements", headers=server.city_headers)
+"""
+
+from .clock import ClockSettings
+from .faults import FaultSettings
+from .server import PartnerServer, running_partners
+from .settings import DEFAULT_CITY_TOKEN, DEFAULT_PORT, DEFAULT_SMTPC_KEY, ServerSettings
+
+__all__ = [
+    "DEFAULT_CITY_TOKEN",
+    "DEFAULT_PORT",
+    "DEFAULT_SMTPC_KEY",
+    "ClockSettings",
+    "FaultSettings",
+    "PartnerServer",
+    "ServerSettings",
+    "running_partners",
+]

@@ -1,0 +1,57 @@
+"""Privacy rules and gates: nothing personal enters, nothing personal leaves (DESIGN.md §6).
+
+The rules are reviewable files in ``expectations/`` (see its README); this package applies them.
+
+Delivery gate (ingestion calls it on every delivery, BEFORE loading anything)::
+
+    from observatoire.privacy import check_delivery, quarantine_delivery
+
+    result = check_delivery(contract, frame, raw_header=header, delivery_id=delivery_id)
+    #   contract:   observatoire.contracts.Contract, or its table name "partner__dataset"
+    #   frame:      the parsed delivery, ALL columns present in the file (or a path to the file)
+    #   raw_header: the file's header / the union of the JSON records' keys
+    if not result.passed:
+        quarantine_delivery(result, paths().quarantine / partner / dataset / delivery_id, files=[...])
+        raise PrivacyRefusal(result.message)          # exit code 3, Airflow task failed
+    asset_extra["privacy_gate"] = result.summary      # JSON-able
+
+Publish gate (orchestration calls it on the file about to be published)::
+
+    from observatoire.privacy import check_published_tables, suppress_all_small_cells
+
+    cells = suppress_all_small_cells(con)             # fits observatoire.publish.SuppressFn
+    result = check_published_tables(tmp_file)         # .passed and .summary fit GateOutcome
+    # a table not declared in expectations/published_tables.yml fails the gate (unknown_table)
+
+Scan of any DuckDB file: ``scan_file(path)``, or ``observatoire privacy-scan FILE.duckdb``.
+
+``GateResult``: ``passed``, ``findings`` (``Finding``: table, column, rule, count, masked examples,
+detail, severity), ``checks`` (what was checked), ``evidence`` (GX run, Data Docs index),
+``message`` (one paragraph for an operator), ``summary`` and ``to_dict()`` / ``to_json()``.
+
+Every gate run with ``evidence=True`` (the default) is validated by Great Expectations and its
+Data Docs pages are rebuilt under ``$OBSERVATOIRE_HOME/docs/data_docs/``. If GX cannot record the
+evidence, the gate fails (rule ``evidence_unavailable``). GX is imported only then (it is slow to
+import); ``evidence=False`` runs the pure engine (tests, previews).
+"""
+
+from __future__ import annotations
+
+from .delivery_gate import check_delivery, quarantine_delivery, read_delivery, scan_delivery_frame
+from .file_scan import scan_file
+from .findings import Finding, GateResult, TableCheck
+from .publish_gate import check_published_tables, suppress_all_small_cells, suppress_small_cells
+
+__all__ = [
+    "Finding",
+    "GateResult",
+    "TableCheck",
+    "check_delivery",
+    "check_published_tables",
+    "quarantine_delivery",
+    "read_delivery",
+    "scan_delivery_frame",
+    "scan_file",
+    "suppress_all_small_cells",
+    "suppress_small_cells",
+]
