@@ -9,22 +9,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset, AssetAll, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, chain, dag, task
+from airflow.sdk import AssetAll, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, chain, dag, task
 from cosmos import DbtTaskGroup
 
 from observatoire.config import TIMEZONE, WAREHOUSE_POOL
 from observatoire.orchestration import alerts, warehouse
 from observatoire.orchestration import dbt as dbt_setup
-from observatoire.orchestration.assets import PUBLISHED_URI, raw_uris_by_partner
+from observatoire.orchestration.assets import published_asset, raw_assets_by_partner
 
-PUBLISHED = Asset(PUBLISHED_URI)
+PUBLISHED = published_asset()
 
 # A build starts once every partner has delivered something since the previous build (any of its
 # datasets), so four ingestion DAGs finishing one after the other trigger one build, not four; and at
 # 07:00 Paris time anyway, so that one silent partner does not freeze the published data.
 SCHEDULE = AssetOrTimeSchedule(
     timetable=CronTriggerTimetable("0 7 * * *", timezone=TIMEZONE),
-    assets=AssetAll(*(AssetAny(*(Asset(uri) for uri in uris)) for uris in raw_uris_by_partner().values())),
+    assets=AssetAll(*(AssetAny(*assets) for assets in raw_assets_by_partner().values())),
 )
 
 DOC = """
@@ -90,12 +90,12 @@ def build_warehouse() -> None:
         return warehouse.build_similarity_index()
 
     @task(pool=WAREHOUSE_POOL)
-    def transparency_notice() -> str:
+    def transparency_notice() -> list[str]:
         """The algorithm transparency notice (HTML and Markdown) under docs/transparency/."""
         return warehouse.write_transparency_notice()
 
     @task(pool=WAREHOUSE_POOL)
-    def documentation() -> dict[str, str]:
+    def documentation() -> dict[str, str | None]:
         """dbt docs (dbt opens the warehouse read-write) and Great Expectations Data Docs."""
         return warehouse.build_documentation()
 

@@ -16,16 +16,16 @@ pool_name="duckdb_warehouse_writer"
 echo "observatoire-init: migrating the metadata database"
 airflow db migrate
 
-if airflow users list --output plain 2>/dev/null | awk 'NR > 1 {print $2}' | grep -qxF "$admin_user"; then
-  echo "observatoire-init: user ${admin_user} exists, left unchanged"
-else
-  echo "observatoire-init: creating the admin user ${admin_user}"
-  airflow users create --role Admin --username "$admin_user" --email "$admin_email" \
-    --firstname Observatoire --lastname Admin --password "$OBSERVATOIRE_ADMIN_PASSWORD" >/dev/null
-fi
-
-echo "observatoire-init: pool ${pool_name} with one slot"
-airflow pools set "$pool_name" 1 "warehouse.duckdb accepts one writing process at a time" >/dev/null
+# The admin user and the pool only need the migrated database: created side by side, since each
+# Airflow command start-up costs seconds. `users create` leaves an existing user unchanged.
+echo "observatoire-init: admin user ${admin_user}; pool ${pool_name} with one slot"
+airflow users create --role Admin --username "$admin_user" --email "$admin_email" \
+  --firstname Observatoire --lastname Admin --password "$OBSERVATOIRE_ADMIN_PASSWORD" &
+user_pid=$!
+airflow pools set "$pool_name" 1 "warehouse.duckdb accepts one writing process at a time" >/dev/null &
+pool_pid=$!
+wait "$user_pid"
+wait "$pool_pid"
 
 # The image ships the DuckDB data root empty; make its layout exist on a fresh volume.
 if [ -n "${OBSERVATOIRE_HOME:-}" ]; then

@@ -4,10 +4,14 @@
 set -euo pipefail
 
 home="${OBSERVATOIRE_HOME:?OBSERVATOIRE_HOME is required}"
+days="${OBSERVATOIRE_DEMO_DAYS:-30}"
 if [ ! -s "$home/partners/manifest.json" ]; then
-  echo "observatoire-partners: generating ${OBSERVATOIRE_DEMO_DAYS:-30} days at scale ${OBSERVATOIRE_DEMO_SCALE:-0.2}"
-  observatoire generate --days "${OBSERVATOIRE_DEMO_DAYS:-30}" --scale "${OBSERVATOIRE_DEMO_SCALE:-0.2}" \
-    --seed "${OBSERVATOIRE_DEMO_SEED:-42}"
+  # The period ends yesterday (UTC) unless OBSERVATOIRE_DEMO_END says otherwise.
+  end="${OBSERVATOIRE_DEMO_END:-$(date -u -d yesterday +%F)}"
+  start="$(date -u -d "$end - $((days - 1)) days" +%F)"
+  echo "observatoire-partners: generating $start to $end at scale ${OBSERVATOIRE_DEMO_SCALE:-0.2}"
+  observatoire generate --start "$start" --end "$end" --scale "${OBSERVATOIRE_DEMO_SCALE:-0.2}" \
+    --seed "${OBSERVATOIRE_DEMO_SEED:-42}" --quiet
 fi
 
 # In a container the server must listen on the compose network (0.0.0.0); natively it keeps its

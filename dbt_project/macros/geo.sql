@@ -117,3 +117,13 @@
         + pow({{ ay }} + {{ t }} * ({{ by }} - {{ ay }}), 2)
     )
 {%- endmacro %}
+
+{#- similarity of two normalised titles (title_key): 1 when one contains the other, else Jaro-Winkler;
+    0 when either is empty -#}
+{% macro title_similarity(a, b) -%}
+    (case
+        when coalesce({{ a }}, '') = '' or coalesce({{ b }}, '') = '' then 0.0
+        when contains({{ a }}, {{ b }}) or contains({{ b }}, {{ a }}) then 1.0
+        else jaro_winkler_similarity({{ a }}, {{ b }})
+    end)
+{%- endmacro %}

@@ -22,6 +22,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "observatoire.privacy.commands",
     "observatoire.orchestration.commands",
     "observatoire.partner_server.commands",
+    "observatoire.similarity.commands",
+    "observatoire.production.commands",
+    "observatoire.bench.commands",
 )
 
 

@@ -23,6 +23,9 @@ from observatoire.orchestration import environment
 environment.activate(environment.airflow_environment(paths().ensure(), partner_port=8765))
 # Cosmos caches its dbt ls in Airflow Variables: the metadata database must exist, as in any deployment.
 environment.prepare_metadata_database()
+# As `observatoire demo`/`run` do before parsing: Cosmos then renders from the manifest.
+from observatoire.orchestration import dbt as dbt_setup
+dbt_setup.parse_project()
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 out = {"import_errors": {k: v for k, v in bag.import_errors.items()}, "dags": {}}
@@ -38,7 +41,7 @@ for dag_id, dag in bag.dags.items():
                         "callback": bool(getattr(t, "on_failure_callback", None))}
             for t in dag.tasks
         },
-        "schedule": str(dag.timetable.summary),
+        "schedule": type(dag.timetable).__name__ + " " + str(getattr(dag.timetable, "description", "")),
         "outlets": sorted({getattr(o, "uri", str(o)) for t in dag.tasks for o in (t.outlets or [])}),
         "start_date": str(dag.start_date),
     }
@@ -100,7 +103,9 @@ def test_build_warehouse_shape(dagbag: dict) -> None:
     tasks = dag["tasks"]
     assert "observatoire://published/observatoire.duckdb" in dag["outlets"]
     # Each dbt model is its own task, and one dbt process holds the warehouse pool.
-    assert "dbt.fct_event_run" in tasks
+    # A model with tests is a group: <model>.run then <model>.test.
+    assert "dbt.fct_event.run" in tasks or "dbt.fct_event_run" in tasks
+    assert any(t.startswith("dbt.") and t.endswith(".test") for t in tasks), "dbt tests are not visible as tasks"
     for name in ("publish_gate", "similarity_index", "transparency_notice", "documentation", "publish"):
         assert tasks[name]["pool"] == "duckdb_warehouse_writer", name
     writers = [t for t, spec in tasks.items() if spec["type"] == "DbtProducerWatcherOperator"]

@@ -33,7 +33,9 @@ def _text_values(field: Field, n: int) -> list[str]:
     if field.allowed:
         return [field.allowed[i % len(field.allowed)] for i in range(n)]
     if name == "carreau":
-        return [f"CRS3035RES200mN{2240000 + 200 * (i % 40):07d}E{3930000 + 200 * (i % 37):07d}" for i in range(n)]
+        return [
+            f"CRS3035RES200mN{2240000 + 200 * (i % 40):07d}E{3930000 + 200 * (i % 37):07d}" for i in range(n)
+        ]
     if name == "code_postal":
         return [f"130{(i % 16) + 1:02d}" for i in range(n)]
     if name == "codeinsee":

@@ -21,8 +21,10 @@ def column_type(name: str) -> str:
         return "TIMESTAMPTZ"
     if name.startswith(("is_", "took_")) or name.endswith(("_imputed", "_suppressed", "_passed", "_flag")):
         return "BOOLEAN"
-    if name in ("latitude", "longitude") or name.endswith(("_pct", "_hours", "_m2", "_km2", "_m")) or name in (
-        "similarity", "d2", "value"
+    if (
+        name in ("latitude", "longitude")
+        or name.endswith(("_pct", "_hours", "_m2", "_km2", "_m"))
+        or name in ("similarity", "d2", "value")
     ):
         return "DOUBLE"
     if any(name == h or name.endswith("_" + h) or name.startswith(h + "_") for h in TEXT_HINTS):
@@ -38,7 +40,11 @@ def _value(name: str, duck_type: str, i: int) -> str:
     if duck_type == "DOUBLE":
         return f"{43.2 + i / 1000:.6f}" if name == "latitude" else f"{5.3 + i / 977:.12f}"
     if duck_type == "VARCHAR":
-        text = TRAP_TEXTS[i % len(TRAP_TEXTS)] if name in ("place_name", "description", "label_fr", "conflicting_label") else f"{name[:3].upper()}-{i:06d}"
+        text = (
+            TRAP_TEXTS[i % len(TRAP_TEXTS)]
+            if name in ("place_name", "description", "label_fr", "conflicting_label")
+            else f"{name[:3].upper()}-{i:06d}"
+        )
         return "'" + text.replace("'", "''") + "'"
     return str(0 if i % 2 else 5 + i)  # counts: 0 or at least k
 
@@ -49,7 +55,11 @@ def build_clean_published(path: Path, rows: int = 20) -> Path:
         for table, spec in published_rules().tables.items():
             columns = list(spec.columns)
             types = [column_type(c) for c in columns]
-            con.execute(f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {t}' for c, t in zip(columns, types, strict=True)) + ")")
+            con.execute(
+                f"CREATE TABLE {table} ("
+                + ", ".join(f'"{c}" {t}' for c, t in zip(columns, types, strict=True))
+                + ")"
+            )
             for i in range(rows):
                 values = ", ".join(_value(c, t, i) for c, t in zip(columns, types, strict=True))
                 con.execute(f"INSERT INTO {table} VALUES ({values})")

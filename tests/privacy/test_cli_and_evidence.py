@@ -36,7 +36,9 @@ def test_privacy_scan_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA staging")
     con.execute("CREATE TABLE staging.contacts (id INTEGER, telephone VARCHAR, note VARCHAR)")
-    con.execute("INSERT INTO staging.contacts VALUES (1, '06 12 34 56 78', 'voir Mme Martin'), (2, NULL, 'ok')")
+    con.execute(
+        "INSERT INTO staging.contacts VALUES (1, '06 12 34 56 78', 'voir Mme Martin'), (2, NULL, 'ok')"
+    )
     con.execute("CREATE TABLE numbers (n BIGINT, label VARCHAR)")
     con.execute("INSERT INTO numbers VALUES (42, 'Orange Vélodrome')")
     con.close()
@@ -47,7 +49,10 @@ def test_privacy_scan_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert cli.main(["privacy-scan", str(path), "--json"]) == 3
     data = json.loads(capsys.readouterr().out)
     assert data["passed"] is False
-    assert {(f["column"], f["rule"]) for f in data["findings"]} >= {("telephone", "personal_column_name"), ("note", "person_title")}
+    assert {(f["column"], f["rule"]) for f in data["findings"]} >= {
+        ("telephone", "personal_column_name"),
+        ("note", "person_title"),
+    }
 
 
 def test_privacy_scan_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +74,10 @@ def test_gates_record_great_expectations_data_docs(tmp_path: Path, _home: Path) 
     assert not dirty.passed and dirty.evidence["success"] is False
     failed = {v["suite"]: v["failed"] for v in dirty.evidence["validations"]}
     assert "expect_table_columns_to_match_set" in failed["privacy_delivery.metropole__datatourisme_poi"]
-    assert "expect_column_values_to_not_match_regex_list" in failed["privacy_delivery.metropole__datatourisme_poi"]
+    assert (
+        "expect_column_values_to_not_match_regex_list"
+        in failed["privacy_delivery.metropole__datatourisme_poi"]
+    )
 
     published = check_published_tables(build_clean_published(tmp_path / "p.duckdb"))
     assert published.passed, published.message

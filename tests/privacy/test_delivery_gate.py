@@ -50,8 +50,12 @@ FAMILY_TRAPS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("table", "column", "value", "rule", "extra"), FAMILY_TRAPS, ids=lambda v: str(v)[:24])
-def test_personal_value_hidden_in_allowed_column(table: str, column: str, value: str, rule: str, extra: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "column", "value", "rule", "extra"), FAMILY_TRAPS, ids=lambda v: str(v)[:24]
+)
+def test_personal_value_hidden_in_allowed_column(
+    table: str, column: str, value: str, rule: str, extra: str
+) -> None:
     contract = CONTRACTS[table]
     frame = clean_frame(contract)
     frame[column] = frame[column].astype(object)
@@ -64,7 +68,9 @@ def test_personal_value_hidden_in_allowed_column(table: str, column: str, value:
     assert value not in json.dumps(result.to_dict(), ensure_ascii=False)
 
 
-@pytest.mark.parametrize(("table", "column", "value", "rule", "extra"), FAMILY_TRAPS, ids=lambda v: str(v)[:24])
+@pytest.mark.parametrize(
+    ("table", "column", "value", "rule", "extra"), FAMILY_TRAPS, ids=lambda v: str(v)[:24]
+)
 def test_extra_personal_column(table: str, column: str, value: str, rule: str, extra: str) -> None:
     contract = CONTRACTS[table]
     frame = clean_frame(contract)

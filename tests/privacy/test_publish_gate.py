@@ -30,7 +30,9 @@ def test_clean_published_file_passes(published: Path) -> None:
 
 def test_poisoned_mart_blocks_publication(published: Path) -> None:
     con = duckdb.connect(str(published))
-    con.execute("UPDATE fct_event SET place_name = 'Chez M. Dupont, 06 12 34 56 78' WHERE event_id = 'EVE-000003'")
+    con.execute(
+        "UPDATE fct_event SET place_name = 'Chez M. Dupont, 06 12 34 56 78' WHERE event_id = 'EVE-000003'"
+    )
     con.execute("ALTER TABLE fct_event ADD COLUMN organisateur_email VARCHAR")
     con.execute("UPDATE fct_event SET organisateur_email = 'jean.dupont@example.fr'")
     con.execute("UPDATE dim_place SET place_name = 'IBAN FR76 3000 6000 0112 3456 7890 189'")
@@ -61,7 +63,9 @@ def test_unknown_table_and_undeclared_column(published: Path) -> None:
 
 def test_small_cells_block_then_suppression_fixes(published: Path) -> None:
     con = duckdb.connect(str(published))
-    con.execute("UPDATE fct_event SET offences_atteinte_personnes = 3 WHERE event_id IN ('EVE-000002', 'EVE-000004')")
+    con.execute(
+        "UPDATE fct_event SET offences_atteinte_personnes = 3 WHERE event_id IN ('EVE-000002', 'EVE-000004')"
+    )
     con.close()
     result = check_published_tables(published, evidence=False)
     (finding,) = [f for f in result.refusals if f.rule == "small_cell"]
@@ -80,7 +84,9 @@ def test_small_cells_block_then_suppression_fixes(published: Path) -> None:
 
 def test_suppress_small_cells_adds_flag(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT * FROM (VALUES (0), (1), (4), (5), (NULL)) v(c)")
+    con.execute(
+        "CREATE SCHEMA marts; CREATE TABLE marts.t AS SELECT * FROM (VALUES (0), (1), (4), (5), (NULL)) v(c)"
+    )
     assert suppress_small_cells(con, "marts.t", ["c"], k=5) == 2
     rows = con.execute("SELECT c, c_suppressed FROM marts.t ORDER BY rowid").fetchall()
     assert rows == [(0, False), (None, True), (None, True), (5, False), (None, False)]
@@ -92,7 +98,9 @@ def test_suppress_small_cells_adds_flag(tmp_path: Path) -> None:
 def test_warehouse_marts_schema(tmp_path: Path) -> None:
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA marts; CREATE TABLE marts.dim_sector (sector BIGINT, label_fr VARCHAR, arrondissements VARCHAR)")
+    con.execute(
+        "CREATE SCHEMA marts; CREATE TABLE marts.dim_sector (sector BIGINT, label_fr VARCHAR, arrondissements VARCHAR)"
+    )
     con.execute("INSERT INTO marts.dim_sector VALUES (1, '1er secteur', '1er, 7e')")
     con.close()
     assert check_published_tables(path, evidence=False).passed

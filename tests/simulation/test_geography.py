@@ -45,7 +45,11 @@ def test_venues_are_real_places_inside_marseille() -> None:
     assert all(v.capacity > 0 for v in VENUES)
     # A few distances any Marseillais knows.
     velodrome, vieux_port = venue("Orange Vélodrome"), venue("Vieux-Port (Quai des Belges)")
-    assert 3.0 < distance_km(velodrome.latitude, velodrome.longitude, vieux_port.latitude, vieux_port.longitude) < 3.6
+    assert (
+        3.0
+        < distance_km(velodrome.latitude, velodrome.longitude, vieux_port.latitude, vieux_port.longitude)
+        < 3.6
+    )
     assert venue("Orange Vélodrome").capacity == 67394
 
 

@@ -122,7 +122,10 @@ def read_csv_file(path: Path, contract: Contract) -> list[dict[str, Any]]:
         where = f"{path.parent.name}/{path.name}:{number}"
         if len(row) != len(contract.fields):
             raise ContractBreach(f"{where}: {len(row)} values for {len(contract.fields)} fields")
-        record = {f.name: parse_value(value, f, contract, where) for f, value in zip(contract.fields, row, strict=True)}
+        record = {
+            f.name: parse_value(value, f, contract, where)
+            for f, value in zip(contract.fields, row, strict=True)
+        }
         _check_interval(record, contract, where)
         records.append(record)
     return records

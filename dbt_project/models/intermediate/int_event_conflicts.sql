@@ -41,7 +41,15 @@ tunnels as (
 
 active_events as (
 
-    select * from events where took_place
+    -- the bounding box of the venue or route, for a cheap pre-filter before exact distances
+    select
+        *,
+        least(route_start_latitude, coalesce(route_end_latitude, route_start_latitude)) as box_min_latitude,
+        greatest(route_start_latitude, coalesce(route_end_latitude, route_start_latitude)) as box_max_latitude,
+        least(route_start_longitude, coalesce(route_end_longitude, route_start_longitude)) as box_min_longitude,
+        greatest(route_start_longitude, coalesce(route_end_longitude, route_start_longitude)) as box_max_longitude
+    from events
+    where took_place
 
 ),
 
@@ -108,10 +116,19 @@ works_conflicts as (
                                  'active_events.route_start_latitude', 'active_events.route_start_longitude',
                                  'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
         {{ var('conflict_distance_m') }} as max_distance_m
-    from active_events
-    inner join works
-        on works.starts_at < active_events.ends_at
-        and works.ends_at > active_events.starts_at
+    from {{ overlapping_pairs(
+        'active_events', 'event_id', 'starts_at', 'ends_at',
+        'works', 'conflicting_id', 'starts_at', 'ends_at',
+        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('conflict_distance_m')),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
+    ) }} as pairs
+    inner join active_events on pairs.left_key = active_events.event_id
+    inner join works on pairs.right_key = works.conflicting_id
+    where true
+        and works.latitude between active_events.box_min_latitude - {{ var('conflict_distance_m') }} / 111000.0
+            and active_events.box_max_latitude + {{ var('conflict_distance_m') }} / 111000.0
+        and works.longitude between active_events.box_min_longitude - {{ var('conflict_distance_m') }} / 78000.0
+            and active_events.box_max_longitude + {{ var('conflict_distance_m') }} / 78000.0
 
 ),
 
@@ -132,10 +149,19 @@ closure_conflicts as (
                                  'active_events.route_start_latitude', 'active_events.route_start_longitude',
                                  'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
         {{ var('conflict_tunnel_distance_m') }} as max_distance_m
-    from active_events
-    inner join located_closures
-        on located_closures.starts_at < active_events.ends_at
-        and located_closures.ends_at > active_events.starts_at
+    from {{ overlapping_pairs(
+        'active_events', 'event_id', 'starts_at', 'ends_at',
+        'located_closures', 'conflicting_id', 'starts_at', 'ends_at',
+        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('conflict_tunnel_distance_m')),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
+    ) }} as pairs
+    inner join active_events on pairs.left_key = active_events.event_id
+    inner join located_closures on pairs.right_key = located_closures.conflicting_id
+    where true
+        and located_closures.latitude between active_events.box_min_latitude - {{ var('conflict_tunnel_distance_m') }} / 111000.0
+            and active_events.box_max_latitude + {{ var('conflict_tunnel_distance_m') }} / 111000.0
+        and located_closures.longitude between active_events.box_min_longitude - {{ var('conflict_tunnel_distance_m') }} / 78000.0
+            and active_events.box_max_longitude + {{ var('conflict_tunnel_distance_m') }} / 78000.0
 
 ),
 
@@ -165,11 +191,20 @@ event_conflicts as (
                                      'other_events.route_end_latitude', 'other_events.route_end_longitude') }}
         ) as distance_m,
         {{ var('conflict_distance_m') }} as max_distance_m
-    from active_events
-    inner join active_events as other_events
-        on other_events.starts_at < active_events.ends_at
-        and other_events.ends_at > active_events.starts_at
-    where other_events.event_id <> active_events.event_id
+    from {{ overlapping_pairs(
+        'active_events', 'event_id', 'starts_at', 'ends_at',
+        'active_events', 'event_id', 'starts_at', 'ends_at',
+        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('conflict_distance_m')),
+        right_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', 0)
+    ) }} as pairs
+    inner join active_events on pairs.left_key = active_events.event_id
+    inner join active_events as other_events on pairs.right_key = other_events.event_id
+    where
+        other_events.event_id <> active_events.event_id
+        and other_events.box_min_latitude <= active_events.box_max_latitude + {{ var('conflict_distance_m') }} / 111000.0
+        and other_events.box_max_latitude >= active_events.box_min_latitude - {{ var('conflict_distance_m') }} / 111000.0
+        and other_events.box_min_longitude <= active_events.box_max_longitude + {{ var('conflict_distance_m') }} / 78000.0
+        and other_events.box_max_longitude >= active_events.box_min_longitude - {{ var('conflict_distance_m') }} / 78000.0
 
 ),
 

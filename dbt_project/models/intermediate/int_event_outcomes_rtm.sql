@@ -38,10 +38,14 @@ overlapping as (
         {{ distance_to_segment_m('disruptions.latitude', 'disruptions.longitude',
                                  'event_windows.route_start_latitude', 'event_windows.route_start_longitude',
                                  'event_windows.route_end_latitude', 'event_windows.route_end_longitude') }} as distance_m
-    from event_windows
-    inner join disruptions
-        on disruptions.starts_at < event_windows.window_ends_at
-        and disruptions.ends_at > event_windows.window_starts_at
+    from {{ overlapping_pairs(
+        'event_windows', 'event_id', 'window_starts_at', 'window_ends_at',
+        'disruptions', 'disruption_id', 'starts_at', 'ends_at',
+        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('rtm_radius_m')),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
+    ) }} as pairs
+    inner join event_windows on pairs.left_key = event_windows.event_id
+    inner join disruptions on pairs.right_key = disruptions.disruption_id
 
 ),
 

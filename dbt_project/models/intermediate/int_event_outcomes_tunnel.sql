@@ -61,10 +61,14 @@ event_traffic as (
 
 closures as (
 
-    select starts_at, ends_at, incident_type in ('FERMETURE_PROGRAMMEE', 'FERMETURE_INOPINEE') as is_closure
+    select
+        'smtpc:' || tunnel_incident_id as closure_key,
+        starts_at,
+        ends_at,
+        incident_type in ('FERMETURE_PROGRAMMEE', 'FERMETURE_INOPINEE') as is_closure
     from tunnel_incidents
     union all
-    select starts_at, ends_at, true as is_closure
+    select 'metropole:' || tunnel_closure_id, starts_at, ends_at, true as is_closure
     from metropole_closures
 
 ),
@@ -72,14 +76,13 @@ closures as (
 event_incidents as (
 
     select
-        event_windows.event_id,
+        pairs.left_key as event_id,
         count(*) filter (where not closures.is_closure) as tunnel_incidents,
         count(*) filter (where closures.is_closure) as tunnel_closures
-    from event_windows
-    inner join closures
-        on closures.starts_at < event_windows.window_ends_at
-        and closures.ends_at > event_windows.window_starts_at
-    group by event_windows.event_id
+    from {{ overlapping_pairs('event_windows', 'event_id', 'window_starts_at', 'window_ends_at',
+                              'closures', 'closure_key', 'starts_at', 'ends_at') }} as pairs
+    inner join closures on pairs.right_key = closures.closure_key
+    group by pairs.left_key
 
 ),
 

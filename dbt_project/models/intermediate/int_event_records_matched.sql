@@ -4,23 +4,24 @@
 --      within dedup_max_distance_m of the demonstration's route (start-arrival segment) and whose
 --      time interval overlaps once both are widened by dedup_time_tolerance_minutes;
 --   2. a DataTourisme event matches a city event, else an unmatched demonstration, with the same
---      rule (a DataTourisme record of unknown category, nature 'animation', matches any family);
+--      rule (a DataTourisme record of unknown category, nature 'animation', matches any family), if
+--      moreover it starts within dedup_time_tolerance_minutes of it (or is listed from local midnight
+--      of the same day, as DataTourisme lists multi-day events) and the titles are alike
+--      (title_similarity >= dedup_min_title_similarity: containment after normalisation, else
+--      Jaro-Winkler): a months-long exhibition is not the concert held in the same hall one evening;
 --   3. official visits and every unmatched record are events of their own.
--- Among several candidates the nearest wins, then the closest start, then the smallest record id.
+-- Among several candidates the most similar title wins, then the nearest, then the closest start.
 -- Matching is one level deep (records attach to a primary, never to another attached record), so no
 -- chain of loose matches can merge distinct events.
+
+
+{%- set tolerance = "interval '" ~ var('dedup_time_tolerance_minutes') ~ " minutes'" %}
 
 with
 
 records as (
 
     select * from {{ ref('int_events_unioned') }}
-
-),
-
-tolerance as (
-
-    select to_minutes(cast({{ var('dedup_time_tolerance_minutes') }} as bigint)) as widen
 
 ),
 
@@ -50,12 +51,18 @@ demonstration_candidates as (
         {{ distance_to_segment_m('city.latitude', 'city.longitude',
                                  'demonstrations.latitude', 'demonstrations.longitude',
                                  'demonstrations.end_latitude', 'demonstrations.end_longitude') }} as match_distance_m,
-        abs(epoch(demonstrations.starts_at) - epoch(city.starts_at)) as start_gap_s
-    from demonstrations
-    cross join tolerance
-    inner join city
-        on city.starts_at < demonstrations.ends_at + tolerance.widen
-        and city.ends_at + tolerance.widen > demonstrations.starts_at
+        abs(epoch(demonstrations.starts_at) - epoch(city.starts_at)) as start_gap_s,
+        {{ title_similarity('demonstrations.title_key', 'city.title_key') }} as title_similarity
+    from {{ overlapping_pairs(
+        'demonstrations', 'record_id', 'starts_at', 'ends_at',
+        'city', 'record_id',
+        'starts_at - ' ~ tolerance,
+        'ends_at + ' ~ tolerance,
+        left_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'end_latitude', 'end_longitude', var('dedup_max_distance_m')),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
+    ) }} as pairs
+    inner join demonstrations on pairs.left_key = demonstrations.record_id
+    inner join city on pairs.right_key = city.record_id
     where city.nature_family = demonstrations.nature_family
 
 ),
@@ -64,7 +71,7 @@ demonstration_matches as (
 
     select
         record_id,
-        arg_min(primary_record_id, [match_distance_m, start_gap_s]) as primary_record_id,
+        arg_min(primary_record_id, [-title_similarity, match_distance_m, start_gap_s]) as primary_record_id,
         min(match_distance_m) as match_distance_m
     from demonstration_candidates
     where match_distance_m <= {{ var('dedup_max_distance_m') }}
@@ -92,12 +99,22 @@ datatourisme_candidates as (
                                  'datatourisme_anchors.end_latitude', 'datatourisme_anchors.end_longitude') }}
         as match_distance_m,
         abs(epoch(datatourisme.starts_at) - epoch(datatourisme_anchors.starts_at)) as start_gap_s,
+        -- DataTourisme lists multi-day events by whole days: from local midnight of the first day
+        {{ local_time('datatourisme.starts_at') }} = date_trunc('day', {{ local_time('datatourisme.starts_at') }})
+        and date_trunc('day', {{ local_time('datatourisme.starts_at') }})
+        = date_trunc('day', {{ local_time('datatourisme_anchors.starts_at') }}) as listed_from_same_day,
+        {{ title_similarity('datatourisme.title_key', 'datatourisme_anchors.title_key') }} as title_similarity,
         datatourisme_anchors.source_rank as anchor_rank
-    from datatourisme
-    cross join tolerance
-    inner join datatourisme_anchors
-        on datatourisme_anchors.starts_at < coalesce(datatourisme.ends_at, datatourisme.starts_at) + tolerance.widen
-        and datatourisme_anchors.ends_at + tolerance.widen > datatourisme.starts_at
+    from {{ overlapping_pairs(
+        'datatourisme', 'record_id', 'starts_at', 'coalesce(ends_at, starts_at + interval 1 hour)',
+        'datatourisme_anchors', 'record_id',
+        'starts_at - ' ~ tolerance,
+        'ends_at + ' ~ tolerance,
+        left_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', var('dedup_max_distance_m')),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'end_latitude', 'end_longitude', 0)
+    ) }} as pairs
+    inner join datatourisme on pairs.left_key = datatourisme.record_id
+    inner join datatourisme_anchors on pairs.right_key = datatourisme_anchors.record_id
     where
         datatourisme_anchors.nature_family = datatourisme.nature_family
         or datatourisme.nature = 'animation'
@@ -108,10 +125,13 @@ datatourisme_matches as (
 
     select
         record_id,
-        arg_min(primary_record_id, [anchor_rank, match_distance_m, start_gap_s]) as primary_record_id,
+        arg_min(primary_record_id, [-title_similarity, anchor_rank, match_distance_m, start_gap_s]) as primary_record_id,
         min(match_distance_m) as match_distance_m
     from datatourisme_candidates
-    where match_distance_m <= {{ var('dedup_max_distance_m') }}
+    where
+        match_distance_m <= {{ var('dedup_max_distance_m') }}
+        and title_similarity >= {{ var('dedup_min_title_similarity') }}
+        and (start_gap_s <= {{ var('dedup_time_tolerance_minutes') }} * 60 or listed_from_same_day)
     group by record_id
 
 ),

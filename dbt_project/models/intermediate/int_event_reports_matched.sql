@@ -1,16 +1,22 @@
 -- Partner records that are not events themselves but report or serve one, attached to the event
 -- they belong to (its primary record, see int_event_records_matched):
 --   * traffic orders with an evenement_id attach to that city event (rule 'linked');
---   * other traffic orders whose motif is evenement (any event), tournage (a film shoot), marche
---     (a market) or autre (only an official visit: protocol orders) attach to the nearest compatible
---     event record within report_max_distance_m of its venue or route, overlapping in time (widened by
---     dedup_time_tolerance_minutes); works orders (chantier) never do;
+--   * other traffic orders whose motif is evenement (then a Préfecture demonstration: the city's own
+--     events carry their id), tournage (a film shoot), marche (a market) or autre (only an official
+--     visit: protocol orders) attach to the best compatible event record within report_max_distance_m
+--     of its venue or route, overlapping in time (widened by dedup_time_tolerance_minutes); works
+--     orders (chantier) never do;
 --   * RTM disruptions caused by a manifestation attach to the nearest Préfecture demonstration, those
 --     caused by an evenement to the nearest other event, within rtm_report_max_distance_m, overlapping;
 --   * Préfecture operations with EVENEMENT_LIE attach to that city event or cortège; unlinked
 --     operations other than area patrols (SECURISATION_ZONE) attach to the nearest event as above.
--- Orders and disruptions that match nothing are not events: they stay context (works -> conflicts,
+-- Best = smallest (|start gap| + |end gap|) in hours + distance in km: a report starts a little before
+-- its event and ends a little after; a gap above report_max_time_gap_hours is no match (day-long works
+-- or protocol orders are not an evening's event). Orders and disruptions that match nothing are not events: they stay context (works -> conflicts,
 -- disruptions -> outcomes).
+
+
+{%- set tolerance = "interval '" ~ var('dedup_time_tolerance_minutes') ~ " minutes'" %}
 
 with
 
@@ -41,12 +47,6 @@ disruptions as (
 operations as (
 
     select * from {{ ref('stg_prefecture__operations_programmees') }}
-
-),
-
-tolerance as (
-
-    select to_minutes(cast({{ var('dedup_time_tolerance_minutes') }} as bigint)) as widen
 
 ),
 
@@ -132,7 +132,9 @@ linked as (
 
 unlinked as (
 
-    select reports.*
+    select
+        reports.source_dataset || ':' || reports.source_record_id as report_key,
+        reports.*
     from reports
     anti join linked
         on reports.source_dataset = linked.source_dataset
@@ -150,12 +152,19 @@ candidates as (
         {{ distance_to_segment_m('unlinked.latitude', 'unlinked.longitude',
                                  'records.latitude', 'records.longitude',
                                  'records.end_latitude', 'records.end_longitude') }} as match_distance_m,
-        abs(epoch(unlinked.starts_at) - epoch(records.starts_at)) as start_gap_s
-    from unlinked
-    cross join tolerance
-    inner join records
-        on records.starts_at < unlinked.ends_at + tolerance.widen
-        and coalesce(records.ends_at, records.starts_at) + tolerance.widen > unlinked.starts_at
+        -- a report starts a little before its event and ends a little after: fit in hours
+        (abs(epoch(unlinked.starts_at) - epoch(records.starts_at))
+            + abs(epoch(unlinked.ends_at) - epoch(coalesce(records.ends_at, records.starts_at)))) / 3600.0 as time_gap_h
+    from {{ overlapping_pairs(
+        'unlinked', 'report_key', 'starts_at', 'ends_at',
+        'records', 'record_id',
+        'starts_at - ' ~ tolerance,
+        'coalesce(ends_at, starts_at + interval 1 hour) + ' ~ tolerance,
+        left_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 'max_distance_m'),
+        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'end_latitude', 'end_longitude', 0)
+    ) }} as pairs
+    inner join unlinked on pairs.left_key = unlinked.report_key
+    inner join records on pairs.right_key = records.record_id
     where
         case
             when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'tournage'
@@ -164,6 +173,10 @@ candidates as (
                 then records.nature_family = 'commerce'
             when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'autre'
                 then records.nature = 'visite_officielle'
+            -- the city's own events carry their id: an order for an event without one serves a
+            -- Préfecture demonstration
+            when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'evenement'
+                then records.source_dataset = 'prefecture__manifestations'
             when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'chantier'
                 then false
             when unlinked.report_kind = 'rtm_disruption' and unlinked.report_reason = 'manifestation'
@@ -180,10 +193,10 @@ nearest as (
     select
         source_dataset,
         source_record_id,
-        arg_min(record_id, [match_distance_m, start_gap_s]) as matched_record_id,
+        arg_min(record_id, time_gap_h + match_distance_m / 1000.0) as matched_record_id,
         min(match_distance_m) as match_distance_m
     from candidates
-    where match_distance_m <= max_distance_m
+    where match_distance_m <= max_distance_m and time_gap_h <= {{ var('report_max_time_gap_hours') }}
     group by source_dataset, source_record_id
 
 ),

@@ -30,11 +30,11 @@ hours as (
         event_id,
         starts_at,
         measured_ends_at,
+        -- integer hour numbers since the epoch: a series of timestamps with time zone is slow
         unnest(generate_series(
-            date_trunc('hour', window_starts_at),
-            window_ends_at - to_microseconds(1),
-            to_hours(1)
-        )) as hour_starts_at
+            cast(floor(epoch(window_starts_at) / 3600) as bigint),
+            cast(ceil(epoch(window_ends_at) / 3600) as bigint) - 1
+        )) as hour_number
     from windows
 
 ),
@@ -43,8 +43,8 @@ final as (
 
     select
         event_id,
-        hour_starts_at,
-        hour_starts_at < measured_ends_at and hour_starts_at + to_hours(1) > starts_at as in_event
+        to_timestamp(hour_number * 3600) as hour_starts_at,
+        hour_number * 3600 < epoch(measured_ends_at) and (hour_number + 1) * 3600 > epoch(starts_at) as in_event
     from hours
 
 )

@@ -60,6 +60,7 @@ city_records as (
         'ville__evenements' as source_dataset,
         city_event_id as source_record_id,
         1 as source_rank,
+        title,
         nature,
         place_name,
         latitude,
@@ -87,6 +88,7 @@ demonstration_records as (
         'prefecture__manifestations' as source_dataset,
         demonstration_id as source_record_id,
         2 as source_rank,
+        theme as title,
         case demonstration_type
             when 'REVENDICATIVE' then 'manifestation_revendicative'
             when 'FESTIVE' then 'manifestation_festive'
@@ -123,6 +125,7 @@ visit_records as (
         'prefecture__visites_officielles' as source_dataset,
         visit_id as source_record_id,
         3 as source_rank,
+        cast(null as varchar) as title,
         'visite_officielle' as nature,
         place_name,
         latitude,
@@ -203,6 +206,7 @@ datatourisme_records as (
         'metropole__datatourisme_poi' as source_dataset,
         datatourisme_events.poi_id as source_record_id,
         4 as source_rank,
+        datatourisme_events.poi_name as title,
         datatourisme_natures.nature,
         datatourisme_events.poi_name as place_name,
         datatourisme_events.latitude,
@@ -245,6 +249,9 @@ final as (
         unioned.source_dataset,
         unioned.source_record_id,
         unioned.source_rank,
+        unioned.title,
+        -- lower case, no accents, punctuation as spaces: what title comparisons use
+        trim(regexp_replace(lower(strip_accents(coalesce(unioned.title, ''))), '[^a-z0-9]+', ' ', 'g')) as title_key,
         unioned.nature,
         natures.nature_family,
         unioned.place_name,

@@ -17,15 +17,24 @@ weeks as (
 
 ),
 
-history as (
+targets as (
 
     select
         hourly.hour_starts_at,
-        previous.vehicles as previous_vehicles
+        hourly.local_hour_starts_at - to_days(cast(7 * weeks.weeks_back as integer)) as previous_local_hour_starts_at
     from hourly
     cross join weeks
+
+),
+
+history as (
+
+    select
+        targets.hour_starts_at,
+        previous.vehicles as previous_vehicles
+    from targets
     inner join hourly as previous
-        on previous.local_hour_starts_at = hourly.local_hour_starts_at - to_days(7 * weeks.weeks_back)
+        on targets.previous_local_hour_starts_at = previous.local_hour_starts_at
 
 ),
 

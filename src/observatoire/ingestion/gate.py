@@ -1,17 +1,23 @@
-"""Hook point of the delivery privacy gate (DESIGN.md §6), called on every delivery before landing.
+"""Hook point of the privacy delivery gate (DESIGN.md §6): every delivery is checked before it is landed.
 
-The gate belongs to :mod:`observatoire.privacy` (``check_delivery(contract, frame, …) -> GateResult``).
-This module is the one place ingestion calls it, so the rest of ingestion does not depend on how the gate
-is built. Until the privacy package provides ``check_delivery``, :func:`run_delivery_gate` lets deliveries
-pass and says so in the manifest (``"gate": {"available": false}``).
+The gate belongs to :mod:`observatoire.privacy` (``check_delivery(contract, frame, raw_header=…,
+delivery_id=…, evidence=…) -> GateResult``); this module is the one place ingestion calls it. It gets
+the delivery as read — every delivered column, values untouched — and the raw header.
+
+Cost: recording Great Expectations evidence (Data Docs) takes seconds per call, so a ten-year history
+of daily files cannot be checked one GX run per file. :func:`gate_group` therefore checks a *group* of
+deliveries of the same dataset in one call (their rows together, the union of their headers). Every
+check of the gate is per column name or per value, so a group passes only if each of its deliveries
+would pass; when a group fails, each delivery is checked on its own so that only the offending ones are
+refused. Scheduled runs have one delivery per dataset: their groups are single deliveries.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +26,12 @@ import pandas as pd
 from ..contracts import Contract
 
 log = logging.getLogger(__name__)
+EVIDENCE_ENV = "OBSERVATOIRE_GATE_EVIDENCE"
+
+
+def evidence_default() -> bool:
+    """Record GX evidence (Data Docs) for each gate call unless ``OBSERVATOIRE_GATE_EVIDENCE=0`` (tests)."""
+    return os.environ.get(EVIDENCE_ENV, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -27,10 +39,21 @@ class GateOutcome:
     passed: bool
     available: bool
     message: str
-    result: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    """``GateResult.summary`` (compact) — what goes into manifests, the ledger and asset metadata."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """``GateResult.to_dict()`` — the full machine-readable reason, kept for refused deliveries."""
+    checked_with: int = 1
+    """How many deliveries were checked together in the same gate call."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"passed": self.passed, "available": self.available, "message": self.message, "result": self.result}
+        return {
+            "passed": self.passed,
+            "available": self.available,
+            "message": self.message,
+            "summary": self.summary,
+            "checked_with": self.checked_with,
+        }
 
 
 def _gate_function() -> Callable[..., Any] | None:
@@ -42,20 +65,55 @@ def _gate_function() -> Callable[..., Any] | None:
     return function if callable(function) else None
 
 
-def run_delivery_gate(contract: Contract, frame: pd.DataFrame, delivery_id: str) -> GateOutcome:
-    """Run the privacy delivery gate on the delivered columns and values (before anything is landed)."""
+def run_delivery_gate(
+    contract: Contract,
+    frame: pd.DataFrame,
+    raw_header: Sequence[str],
+    delivery_id: str,
+    *,
+    evidence: bool | None = None,
+    checked_with: int = 1,
+) -> GateOutcome:
+    """Run the privacy delivery gate on one delivery (or a group, see the module docstring)."""
     check = _gate_function()
     if check is None:
-        log.warning("privacy delivery gate not available yet: %s %s passes unchecked", contract.table, delivery_id)
+        log.warning("privacy delivery gate not available: %s %s passes unchecked", contract.table, delivery_id)
         return GateOutcome(True, False, "privacy delivery gate not installed: delivery not checked")
-    parameters = inspect.signature(check).parameters
-    kwargs: dict[str, Any] = {}
-    if "delivery_id" in parameters:
-        kwargs["delivery_id"] = delivery_id
-    result = check(contract, frame, **kwargs)
-    passed = bool(result.passed)
-    message = getattr(result, "message", None)
-    if callable(message):
-        message = message()
-    payload = result.to_dict() if hasattr(result, "to_dict") else {}
-    return GateOutcome(passed, True, str(message or ("passed" if passed else "refused")), payload)
+    if evidence is None:
+        evidence = evidence_default()
+    result = check(contract, frame, raw_header=list(raw_header), delivery_id=delivery_id, evidence=evidence)
+    summary = dict(getattr(result, "summary", {}) or {})
+    details = result.to_dict() if hasattr(result, "to_dict") else {}
+    return GateOutcome(bool(result.passed), True, str(result.message), summary, details, checked_with)
+
+
+@dataclass
+class GateCandidate:
+    delivery_id: str
+    frame: pd.DataFrame
+    header: list[str]
+
+
+def gate_group(
+    contract: Contract, candidates: Sequence[GateCandidate], *, evidence: bool | None = None
+) -> dict[str, GateOutcome]:
+    """Outcome per delivery id for a group of deliveries of one dataset."""
+    if not candidates:
+        return {}
+    if len(candidates) == 1:
+        only = candidates[0]
+        return {only.delivery_id: run_delivery_gate(contract, only.frame, only.header, only.delivery_id, evidence=evidence)}
+    header: list[str] = []
+    for candidate in candidates:
+        header.extend(h for h in candidate.header if h not in header)
+    frames = [c.frame for c in candidates if len(c.frame)]
+    frame = pd.concat(frames, ignore_index=True) if frames else candidates[0].frame
+    label = f"{candidates[0].delivery_id} … {candidates[-1].delivery_id} ({len(candidates)} deliveries)"
+    together = run_delivery_gate(contract, frame, header, label, evidence=evidence, checked_with=len(candidates))
+    if together.passed:
+        return {c.delivery_id: together for c in candidates}
+    log.warning("%s: a group of %d deliveries failed the privacy gate; checking each", contract.table, len(candidates))
+    return {
+        c.delivery_id: run_delivery_gate(contract, c.frame, c.header, c.delivery_id, evidence=evidence)
+        for c in candidates
+    }

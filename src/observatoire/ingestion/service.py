@@ -40,7 +40,7 @@ from .connectors.smtpc_files import FILE_DAY_ZONE as SMTPC_DAY_ZONE
 from .connectors.smtpc_files import fetch_smtpc_days
 from .connectors.ville_api import fetch_city_records
 from .delivery import DeliveryFile, FetchedDelivery, files_hash
-from .gate import run_delivery_gate
+from .gate import GateCandidate, GateOutcome, gate_group
 from .http import RetryPolicy
 from .intervals import Interval, parse_instant
 from .quarantine import write_rejected_rows
@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 ConnectionGetter = Callable[[str], PartnerConnection]
 BATCH_ROWS = 250_000
 """Rows accumulated before one load transaction (whole deliveries only)."""
-DEFAULT_HISTORY_START = date(2015, 1, 1)
+DEFAULT_HISTORY_START = date(2010, 1, 1)
+"""First day tried by whole-history pulls of daily HTTP files (the first published day is then bisected)."""
 
 
 class DeliveryNotYetAvailable(ObservatoireError):
@@ -73,6 +74,8 @@ class DatasetReport:
     rows_quarantined: int = 0
     missing_days: list[str] = field(default_factory=list)
     gate_available: bool | None = None
+    gate: dict[str, Any] = field(default_factory=dict)
+    """The last gate outcome seen (summary), for asset metadata."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -85,6 +88,7 @@ class DatasetReport:
         self.rows_quarantined += other.rows_quarantined
         if other.gate_available is not None:
             self.gate_available = other.gate_available
+            self.gate = other.gate
 
 
 # --------------------------------------------------------------------------------------------- pull
@@ -135,7 +139,8 @@ def fetch(
         connection = getter(CONNECTION_OF_PARTNER_HTTP[contract.partner])
         first = history_start(connection)
         days = list(interval.days(SMTPC_DAY_ZONE, first=first, last=datetime.now(UTC).date()))
-        yield from fetch_smtpc_days(contract, connection, days, missing_days if missing_days is not None else [], policy)
+        yield from fetch_smtpc_days(contract, connection, days, missing_days if missing_days is not None else [],
+                                    policy, find_start=interval.start is None)
     elif mechanism == "file_drop":
         index = drop_index or DropIndex(contract)
         yield from fetch_drop_files(contract, drop_root(getter), interval, index)
@@ -199,6 +204,11 @@ def _check_missing(contract: Contract, report: DatasetReport, require_complete: 
 # --------------------------------------------------------------------------------------------- gate
 
 
+GATE_GROUP_ROWS = 500_000
+GATE_GROUP_DELIVERIES = 2_000
+"""Deliveries checked together by one privacy-gate call (see :mod:`.gate`)."""
+
+
 @dataclass
 class GateStep:
     delivery_id: str
@@ -209,26 +219,30 @@ class GateStep:
     gate: dict[str, Any] = field(default_factory=dict)
 
 
-def gate_one(contract: Contract, delivery_id: str) -> GateStep:
-    """Read an incoming delivery, check its structure and the privacy gate, then land or quarantine it."""
+def read_incoming(contract: Contract, delivery_id: str) -> DeliveryTable | GateStep:
+    """The delivered table, or the step recording that its structure was rejected (moved to quarantine)."""
     folder = landing.delivery_dir("incoming", contract, delivery_id)
     manifest = landing.read_manifest(folder)
     names = [f["name"] for f in manifest["files"]]
     try:
-        table = read_delivery(contract, folder, names, manifest["payload"], manifest.get("records_key"))
+        return read_delivery(contract, folder, names, manifest["payload"], manifest.get("records_key"))
     except StructureError as error:
         landing.reject_whole(contract, delivery_id, {
             "kind": error.kind, "status": "rejected", "message": str(error), "details": error.details,
             "table": contract.qualified_table, "contract_version": contract.version,
         })
         return GateStep(delivery_id, "rejected", str(error))
-    outcome = run_delivery_gate(contract, table.frame, delivery_id)
+
+
+def settle(contract: Contract, delivery_id: str, table: DeliveryTable, outcome: GateOutcome) -> GateStep:
+    """Land a delivery the gate passed; quarantine whole a delivery it refused."""
     gate = outcome.to_dict()
     if not outcome.passed:
         message = f"refused by the privacy gate: {outcome.message}"
         landing.reject_whole(contract, delivery_id, {
             "kind": "privacy", "status": "refused", "message": message, "gate": gate,
-            "table": contract.qualified_table, "contract_version": contract.version,
+            "gate_result": outcome.details, "table": contract.qualified_table,
+            "contract_version": contract.version,
         })
         return GateStep(delivery_id, "refused", message, gate=gate)
     landing.promote(contract, delivery_id, {
@@ -240,21 +254,65 @@ def gate_one(contract: Contract, delivery_id: str) -> GateStep:
     return GateStep(delivery_id, "landed", outcome.message, table=table, gate=gate)
 
 
-def gate_dataset(contract: Contract, delivery_ids: list[str] | None = None) -> DatasetReport:
+class _Gatekeeper:
+    """Reads incoming deliveries, gates them in groups, lands or quarantines them, and hands on each step."""
+
+    def __init__(self, contract: Contract, report: DatasetReport, on_step: Callable[[GateStep], None],
+                 evidence: bool | None = None):
+        self.contract = contract
+        self.report = report
+        self.on_step = on_step
+        self.evidence = evidence
+        self.pending: list[tuple[GateCandidate, DeliveryTable]] = []
+        self.rows = 0
+
+    def add(self, delivery_id: str) -> None:
+        table = read_incoming(self.contract, delivery_id)
+        if isinstance(table, GateStep):
+            self._done(table)
+            return
+        self.pending.append((GateCandidate(delivery_id, table.frame, table.columns), table))
+        self.rows += len(table.frame)
+        if self.rows >= GATE_GROUP_ROWS or len(self.pending) >= GATE_GROUP_DELIVERIES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        outcomes = gate_group(self.contract, [c for c, _ in self.pending], evidence=self.evidence)
+        for candidate, table in self.pending:
+            self._done(settle(self.contract, candidate.delivery_id, table, outcomes[candidate.delivery_id]))
+        self.pending = []
+        self.rows = 0
+
+    def _done(self, step: GateStep) -> None:
+        _note_gate(self.report, step)
+        self.on_step(step)
+
+
+def gate_dataset(
+    contract: Contract, delivery_ids: list[str] | None = None, *, evidence: bool | None = None
+) -> DatasetReport:
     """Airflow step 2: gate every incoming delivery of the dataset (or the given ones)."""
     report = DatasetReport(contract.qualified_table)
+    keeper = _Gatekeeper(contract, report, lambda step: None, evidence)
     ids = landing.incoming_ids(contract) if delivery_ids is None else delivery_ids
     for delivery_id in ids:
-        if landing.where_is(contract, delivery_id) != "incoming":
-            continue
-        step = gate_one(contract, delivery_id)
-        _note_gate(report, step)
+        if landing.where_is(contract, delivery_id) == "incoming":
+            keeper.add(delivery_id)
+    keeper.flush()
     return report
+
+
+def _note_quarantined(report: DatasetReport, item: rawload.LoadItem) -> None:
+    entry = {"delivery_id": item.delivery_id, "message": item.message}
+    (report.refused if item.status == "refused" else report.rejected).append(entry)
 
 
 def _note_gate(report: DatasetReport, step: GateStep) -> None:
     if step.gate:
         report.gate_available = bool(step.gate.get("available"))
+        report.gate = step.gate
     if step.status == "refused":
         report.refused.append({"delivery_id": step.delivery_id, "message": step.message})
     elif step.status == "rejected":
@@ -334,6 +392,9 @@ class _Loader:
         done = rawload.load_batch(self.con, self.contract, self.pending)
         for item in done:
             self.known.add(item.delivery_id)
+            if item.gate:
+                self.report.gate = item.gate
+                self.report.gate_available = bool(item.gate.get("available"))
             if item.status == "loaded":
                 self.report.loaded.append(item.delivery_id)
                 self.report.rows_loaded += len(item.valid)
@@ -366,6 +427,7 @@ def load_dataset(
                 quarantined = _quarantined_item(contract, delivery_id)
                 if quarantined is not None:
                     loader.add(quarantined)
+                    _note_quarantined(report, quarantined)
         if delivery_ids is None:
             folder = landing.dataset_dir("quarantine", contract)
             if folder.is_dir():
@@ -374,6 +436,7 @@ def load_dataset(
                         item = _quarantined_item(contract, path.name)
                         if item is not None:
                             loader.add(item)
+                            _note_quarantined(report, item)
         loader.flush()
     finally:
         if own:
@@ -392,6 +455,7 @@ def ingest_dataset(
     getter: ConnectionGetter = get_connection,
     policy: RetryPolicy | None = None,
     full_history: bool = False,
+    gate_evidence: bool | None = None,
 ) -> DatasetReport:
     """Pull, gate, validate and load one dataset for ``interval`` in this process (each delivery read once)."""
     report = DatasetReport(contract.qualified_table, interval.to_dict())
@@ -404,15 +468,19 @@ def ingest_dataset(
         loader = _Loader(connection, contract, report)
         deliveries = fetch(contract, interval, getter=getter, policy=policy, full_history=full_history,
                            missing_days=missing, drop_index=index)
-        for delivery_id in _stage_all(contract, deliveries, index, report):
-            step = gate_one(contract, delivery_id)
-            _note_gate(report, step)
+
+        def hand_on(step: GateStep) -> None:
             if step.status == "landed":
-                loader.add(prepare_load(contract, delivery_id, step.table))
+                loader.add(prepare_load(contract, step.delivery_id, step.table))
             else:
-                item = _quarantined_item(contract, delivery_id)
+                item = _quarantined_item(contract, step.delivery_id)
                 if item is not None:
                     loader.add(item)
+
+        keeper = _Gatekeeper(contract, report, hand_on, gate_evidence)
+        for delivery_id in _stage_all(contract, deliveries, index, report):
+            keeper.add(delivery_id)
+        keeper.flush()
         # Deliveries landed by an earlier, interrupted run are loaded too.
         for delivery_id in landing.landed_ids(contract):
             if delivery_id not in loader.known and all(i.delivery_id != delivery_id for i in loader.pending):
@@ -434,6 +502,7 @@ def ingest_partner(
     policy: RetryPolicy | None = None,
     full_history: bool = False,
     datasets: list[str] | None = None,
+    gate_evidence: bool | None = None,
 ) -> list[DatasetReport]:
     """Every dataset of ``partner`` (or the listed ones) for ``interval``, sharing one warehouse connection."""
     contracts = [c for c in contracts_of(partner) if datasets is None or c.dataset in datasets]
@@ -442,7 +511,8 @@ def ingest_partner(
     con = rawload.connect()
     try:
         return [
-            ingest_dataset(c, interval, con=con, getter=getter, policy=policy, full_history=full_history)
+            ingest_dataset(c, interval, con=con, getter=getter, policy=policy, full_history=full_history,
+                           gate_evidence=gate_evidence)
             for c in contracts
         ]
     finally:
@@ -481,11 +551,13 @@ def ingest_file(partner: str, dataset: str, path: Path) -> DatasetReport:
     try:
         rawload.ensure_tables(con, [contract])
         loader = _Loader(con, contract, report)
-        step: GateStep | None = None
+        steps: list[GateStep] = []
         if known in (None, "incoming"):
             report.new = 1
-            step = gate_one(contract, delivery_id)
-            _note_gate(report, step)
+            keeper = _Gatekeeper(contract, report, steps.append)
+            keeper.add(delivery_id)
+            keeper.flush()
+        step = steps[0] if steps else None
         where = landing.where_is(contract, delivery_id)
         if where == "landing":
             if delivery_id in loader.known:

@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     demo.add_argument("--years", type=int, default=3, help="years of history (default 3)")
+    demo.add_argument("--days", type=int, default=None, help="history length in days instead of --years (tests)")
     demo.add_argument("--scale", type=float, default=1.0, help="volume of random events (default 1.0)")
     demo.add_argument("--seed", type=int, default=2017, help="generator seed (default 2017)")
     demo.add_argument("--end", type=date.fromisoformat, default=None, help="last day (default yesterday)")
@@ -70,7 +71,11 @@ def _demo(args: argparse.Namespace) -> int:
         raise BadInput("--years must be at least 1")
     if args.scale <= 0:
         raise BadInput("--scale must be positive")
-    report = demo(paths(), years=args.years, scale=args.scale, seed=args.seed, end=args.end, verbose=args.verbose)
+    if args.days is not None and args.days < 1:
+        raise BadInput("--days must be at least 1")
+    report = demo(
+        paths(), years=args.years, days=args.days, scale=args.scale, seed=args.seed, end=args.end, verbose=args.verbose
+    )
     return 0 if report.ok else 1
 
 

@@ -10,8 +10,11 @@ with ``OBSERVATOIRE_DBT_EXECUTION`` (default ``watcher``):
 - ``local``: one dbt process per model/test task, every task in the one-slot pool, so they run one
   at a time. Slower; useful to re-run a single model from the UI.
 
-The project is rendered with ``dbt ls`` (offline: the DuckDB adapter needs no server); Cosmos caches the
-result keyed on the project's files, so DAG parsing does not re-run dbt when nothing changed.
+The project is rendered from ``OBSERVATOIRE_HOME/dbt_target/manifest.json`` when it is up to date
+(``observatoire demo``/``run`` write it with ``dbt parse`` before parsing the DAGs; a deployment writes
+it when building its image), else with ``dbt ls`` — both offline, the DuckDB adapter needs no server.
+Parsing the project is the costly part of every dbt invocation (tens of seconds on a busy two-core
+machine), so every dbt run of the platform shares that target directory and its partial-parse state.
 """
 
 from __future__ import annotations
@@ -39,13 +42,73 @@ def dbt_executable() -> Path:
     return candidate if candidate.exists() else Path(found or "dbt")
 
 
+TARGET_PATH_ENV = "OBSERVATOIRE_DBT_TARGET_PATH"
+_PROJECT_SKIP = {"target", "logs", "dbt_packages"}
+
+
+def target_dir() -> Path:
+    """dbt's target directory for the platform's runs: under the data root, not in the repository."""
+    return paths().home / "dbt_target"
+
+
+def manifest_path() -> Path:
+    return target_dir() / "manifest.json"
+
+
 def dbt_env() -> dict[str, str]:
-    """Variables dbt's profile reads: where the warehouse is. Resolved when the task runs."""
+    """Variables dbt reads: where the warehouse is (profile) and where its target directory is."""
     return {
         "OBSERVATOIRE_HOME": str(paths().home),
+        TARGET_PATH_ENV: str(target_dir()),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DO_NOT_TRACK": "1",
     }
+
+
+def _project_mtime(project_dir: Path) -> float:
+    latest = 0.0
+    for path in project_dir.rglob("*"):
+        relative = path.relative_to(project_dir).parts
+        if relative and relative[0] in _PROJECT_SKIP:
+            continue
+        if path.is_file():
+            latest = max(latest, path.stat().st_mtime)
+    return latest
+
+
+def manifest_is_current() -> bool:
+    manifest = manifest_path()
+    return manifest.is_file() and manifest.stat().st_mtime >= _project_mtime(dbt_project_dir())
+
+
+def _invoke(args: list[str]) -> None:
+    """One in-process dbt command with the platform's environment (no interpreter start-up)."""
+    from dbt.cli.main import dbtRunner
+
+    project_dir = dbt_project_dir()
+    env = dbt_env()
+    previous = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke(
+            [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
+        )
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if not result.success:
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or 'see the dbt log above'}")
+
+
+def parse_project() -> Path:
+    """``dbt parse`` into the platform's target directory, unless its manifest is already current."""
+    if not manifest_is_current():
+        target_dir().mkdir(parents=True, exist_ok=True)
+        _invoke(["parse"])
+    return manifest_path()
 
 
 def execution_mode_name() -> str:
@@ -68,7 +131,12 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
     project_dir = dbt_project_dir()
     executable = str(dbt_executable())
     watcher = execution_mode_name() == "watcher"
-    project = ProjectConfig(dbt_project_path=project_dir, env_vars=dbt_env())
+    from_manifest = manifest_is_current()
+    project = ProjectConfig(
+        dbt_project_path=project_dir,
+        manifest_path=manifest_path() if from_manifest else None,
+        env_vars=dbt_env(),
+    )
     profile = ProfileConfig(
         profile_name=profile_name(project_dir),
         target_name="dev",
@@ -81,7 +149,7 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
         dbt_executable_path=executable,
     )
     render = RenderConfig(
-        load_method=LoadMode.DBT_LS,
+        load_method=LoadMode.DBT_MANIFEST if from_manifest else LoadMode.DBT_LS,
         dbt_executable_path=executable,
         test_behavior=TestBehavior.AFTER_EACH,
     )
@@ -124,38 +192,11 @@ def generate_docs(target: Path) -> Path:
     The site goes to ``target`` (``OBSERVATOIRE_HOME/docs/dbt``): ``index.html`` with its
     ``manifest.json``/``catalog.json``, and ``static_index.html``, a single self-contained page.
     """
-    from dbt.cli.main import dbtRunner
-
-    project_dir = dbt_project_dir()
-    build_dir = paths().home / "dbt_target" / "docs"
-    previous = {k: os.environ.get(k) for k in dbt_env()}
-    os.environ.update(dbt_env())
-    try:
-        result = dbtRunner().invoke(
-            [
-                "docs",
-                "generate",
-                "--static",
-                "--project-dir",
-                str(project_dir),
-                "--profiles-dir",
-                str(project_dir),
-                "--target-path",
-                str(build_dir),
-                "--quiet",
-            ]
-        )
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    if not result.success:
-        raise RuntimeError(f"dbt docs generate failed: {result.exception}")
+    _invoke(["docs", "generate", "--static"])
+    built = target_dir()
     target.mkdir(parents=True, exist_ok=True)
     for name in ("index.html", "static_index.html", "manifest.json", "catalog.json"):
-        source = build_dir / name
+        source = built / name
         if source.exists():
             shutil.copy2(source, target / name)
     return target

@@ -91,9 +91,12 @@ def run_pipeline(
     progress(f"Airflow home {env['AIRFLOW_HOME']} (SQLite, LocalExecutor): preparing the metadata database")
     environment.prepare_metadata_database()
 
+    from . import dbt as dbt_setup
     from . import runner
 
-    progress("parsing the DAGs (dbt project rendered by Cosmos)")
+    progress("parsing the dbt project (dbt parse → manifest for Cosmos)")
+    dbt_setup.parse_project()
+    progress("parsing the DAGs (each dbt model and test becomes a task)")
     dags = runner.load_dags()
     report = PipelineReport()
     started = time.monotonic()
@@ -148,10 +151,12 @@ def history_start(end: date, years: int) -> date:
     return anniversary + timedelta(days=1)
 
 
-def generate_history(paths: Paths, progress: Progress, *, years: int, scale: float, seed: int, end: date) -> None:
+def generate_history(
+    paths: Paths, progress: Progress, *, years: int, days: int | None, scale: float, seed: int, end: date
+) -> None:
     from ..simulation.generator import generate
 
-    start = history_start(end, years)
+    start = end - timedelta(days=days - 1) if days else history_start(end, years)
     progress(f"generating the simulated city from {start} to {end} (scale {scale}, seed {seed})")
     summary = generate(start, end, seed, scale, paths.partners, progress=lambda m: progress(f"  {m}"))
     progress(
@@ -167,6 +172,7 @@ def demo(
     scale: float = 1.0,
     seed: int = 2017,
     end: date | None = None,
+    days: int | None = None,
     sample_k: int = 5,
     verbose: bool = False,
     stream: TextIO | None = None,
@@ -176,7 +182,7 @@ def demo(
     paths.ensure()
     end = end or (date.today() - timedelta(days=1))
     progress(f"Observatoire demo in {paths.home}")
-    generate_history(paths, progress, years=years, scale=scale, seed=seed, end=end)
+    generate_history(paths, progress, years=years, days=days, scale=scale, seed=seed, end=end)
     with simulated_partners(paths, progress) as port:
         report = run_pipeline(paths, progress, full_history=True, partner_port=port)
     from . import summary

@@ -22,22 +22,18 @@ def next_saturday_evening(today: date | None = None) -> datetime:
     return datetime.combine(today + timedelta(days=days), time(21, 0), tzinfo=ZoneInfo(TIMEZONE))
 
 
-def sample_planned_event() -> dict[str, Any]:
+def sample_planned_event(k: int = 5) -> Any:
     """An OM home match at the Vélodrome next Saturday evening."""
-    from ..geography import venue
+    from ..similarity import PlannedEvent
 
-    place = venue(SAMPLE_VENUE)
-    return {
-        "nature": "match_football",
-        "place_name": place.name,
-        "latitude": place.latitude,
-        "longitude": place.longitude,
-        "arrondissement": place.arrondissement,
-        "starts_at": next_saturday_evening(),
-        "duration_hours": 3.0,
-        "participants": 60000,
-        "emprise_m2": None,
-    }
+    return PlannedEvent(
+        nature="match_football",
+        starts_at=next_saturday_evening(),
+        duration_hours=3.0,
+        participants=60000,
+        place=SAMPLE_VENUE,
+        k=k,
+    )
 
 
 def _rows(published: Any) -> dict[str, int]:
@@ -94,29 +90,11 @@ def print_summary(paths: Paths, report: Any, progress: Any, *, sample_k: int) ->
 
 
 def _print_sample(published: Any, out: Any, k: int) -> None:
-    from .ui.similar import query
+    from ..similarity import query_planned_event
+    from ..similarity.report import format_result
 
-    event = sample_planned_event()
-    event["k"] = k
-    starts = event["starts_at"]
-    print(
-        f"\nSimilar past events of a planned OM match at the {SAMPLE_VENUE}, "
-        f"{starts:%A %d %B %Y %H:%M} ({event['participants']:,} expected):",
-        file=out,
-    )
-    result = query(published, event)
-    for line in format_result(result):
-        print(f"  {line}", file=out)
-
-
-def format_result(result: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    for i, neighbour in enumerate(result.get("neighbours") or [], start=1):
-        shown = ", ".join(f"{k}={v}" for k, v in neighbour.items() if k != "explanation")
-        lines.append(f"{i:>2}. {shown}")
-    if "risk_score" in result:
-        lines.append(f"risk score: {result['risk_score']} / 10")
-    forecast = result.get("forecast")
-    if isinstance(forecast, dict) and forecast:
-        lines.append("forecast: " + ", ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in forecast.items()))
-    return lines
+    planned = sample_planned_event(k)
+    print(f"\nSimilar past events of a planned OM match at the {SAMPLE_VENUE}, next Saturday evening:", file=out)
+    print(f"(same query: observatoire similar --place \"{SAMPLE_VENUE}\" --nature match_football "
+          f"--participants 60000 --start \"{next_saturday_evening():%Y-%m-%d %H:%M}\" --duration 3 --k {k})", file=out)
+    print(format_result(query_planned_event(published, planned)), file=out)

@@ -55,26 +55,37 @@ def gate_outcome(result: Any) -> GateOutcome:
 
 
 def build_similarity_index() -> dict[str, Any]:
-    from ..similarity.index import build_index
+    """``marts.event_similarity``, ``similarity_parameters``, ``similarity_evaluation`` in the warehouse."""
+    from ..similarity import build_similarity_index as build
 
-    result = build_index(paths().warehouse)
-    return {"fingerprint": result.fingerprint, "rows": dict(result.rows)}
+    result = build(paths().warehouse)
+    return {
+        # What identifies the index: its configuration and the events it was computed on.
+        "fingerprint": f"{result.config_fingerprint}:{result.data_snapshot_id}",
+        "config_fingerprint": result.config_fingerprint,
+        "data_snapshot_id": result.data_snapshot_id,
+        "events": result.events,
+        "pairs": result.pairs,
+        "evaluation_rows": result.evaluation_rows,
+        "seconds": round(result.seconds, 1),
+    }
 
 
-def write_transparency_notice() -> str:
+def write_transparency_notice() -> list[str]:
+    """The notice (French and English, Markdown and HTML) from the warehouse's similarity tables."""
     from ..transparency.notice import write_notice
 
-    return str(write_notice(paths().warehouse, paths().docs / "transparency"))
+    return [str(path) for path in write_notice(paths().warehouse, paths().docs / "transparency")]
 
 
-def build_documentation() -> dict[str, str]:
-    """dbt docs into ``docs/dbt``; the Data Docs are written by every gate run into ``docs/data_docs``."""
+def build_documentation() -> dict[str, str | None]:
+    """dbt docs into ``docs/dbt``; the GX Data Docs site (updated by every gate run) rebuilt in full."""
     docs = paths().docs
     dbt_dir = dbt_setup.generate_docs(docs / "dbt")
-    from ..privacy.data_docs import build_data_docs
+    from ..privacy.evidence import data_docs_dir, rebuild_data_docs
 
-    data_docs = build_data_docs(docs / "data_docs")
-    return {"dbt_docs": str(dbt_dir), "data_docs": str(data_docs)}
+    url = rebuild_data_docs()
+    return {"dbt_docs": str(dbt_dir / "index.html"), "data_docs": str(data_docs_dir()), "data_docs_url": url}
 
 
 def _published_gate(path: Path) -> GateOutcome:

@@ -75,7 +75,9 @@ def _generic_examples(frame: pd.DataFrame, column: str) -> tuple[str, ...]:
     return tuple(mask_generic(v) for v in values)
 
 
-def _location_findings(table: str, frame: pd.DataFrame, contract: Contract, spec: AggregatedDataset) -> list[Finding]:
+def _location_findings(
+    table: str, frame: pd.DataFrame, contract: Contract, spec: AggregatedDataset
+) -> list[Finding]:
     """An aggregated dataset must not locate an individual fact: cells only, no address, no coordinates."""
     rules = delivery_rules()
     findings: list[Finding] = []
@@ -97,9 +99,9 @@ def _location_findings(table: str, frame: pd.DataFrame, contract: Contract, spec
         series = frame[column]
         if is_text(series):
             values, counts = distinct_counts(series)
-            hit = (values.str.contains(rules.address_regex) | values.str.contains(rules.coordinates_regex)).to_numpy(
-                dtype=bool
-            )
+            hit = (
+                values.str.contains(rules.address_regex) | values.str.contains(rules.coordinates_regex)
+            ).to_numpy(dtype=bool)
             if hit.any() and column != spec.cell_column:
                 findings.append(
                     Finding(

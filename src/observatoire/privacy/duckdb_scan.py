@@ -145,7 +145,10 @@ def scan_table(
             if big:
                 findings.extend(
                     scan_big_integers(
-                        label, name, np.array([int(v) for v, _ in big], dtype=object), np.array([n for _, n in big])
+                        label,
+                        name,
+                        np.array([int(v) for v, _ in big], dtype=object),
+                        np.array([n for _, n in big]),
                     )
                 )
         if small_cell_columns is not None and duck_type in _NUMERIC and small_cell_columns(name):

@@ -22,6 +22,7 @@ Why this shape (GX 1.x, file context under ``$OBSERVATOIRE_HOME/state/gx``, Data
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import re
@@ -84,7 +85,9 @@ def _distinct_frame(columns: Sequence[str], distinct: dict[str, pd.Series]) -> p
     return pd.DataFrame(data, columns=list(columns))
 
 
-def delivery_evidence(contract: Contract, frame: pd.DataFrame, check: TableCheck, findings: list[Finding]) -> TableEvidence:
+def delivery_evidence(
+    contract: Contract, frame: pd.DataFrame, check: TableCheck, findings: list[Finding]
+) -> TableEvidence:
     distinct = {
         str(c): pd.Series(frame[c].dropna().astype(str).unique(), dtype=object)
         for c in check.text_columns
@@ -145,11 +148,17 @@ def _context() -> Any:
     if key in _CONTEXTS:
         return _CONTEXTS[key]
     context = gx.get_context(mode="file", project_root_dir=str(root))
-    site = {
+    site: Any = {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir())},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "validation_results_limit": INDEX_LIMIT},
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(data_docs_dir()),
+        },
+        "site_index_builder": {
+            "class_name": "DefaultSiteIndexBuilder",
+            "validation_results_limit": INDEX_LIMIT,
+        },
     }
     sites = context.list_data_docs_sites()
     for name in list(sites):
@@ -172,9 +181,11 @@ def _safe(name: str) -> str:
 
 
 def _batch_definition(context: Any, asset_name: str) -> Any:
-    source = context.data_sources.add_or_update_pandas(DATASOURCE) if DATASOURCE not in [
-        d.name for d in context.data_sources.all().values()
-    ] else context.data_sources.get(DATASOURCE)
+    source = (
+        context.data_sources.add_or_update_pandas(DATASOURCE)
+        if DATASOURCE not in [d.name for d in context.data_sources.all().values()]
+        else context.data_sources.get(DATASOURCE)
+    )
     try:
         asset = source.get_asset(asset_name)
     except LookupError:
@@ -191,7 +202,9 @@ def _table_suite(gate: str, table: TableEvidence) -> Any:
 
     suite = gx.ExpectationSuite(
         name=_safe(f"privacy_{gate}.{table.name}"),
-        meta={"notes": f"Privacy {gate} gate, table {table.name}: built-in expectations on its distinct values."},
+        meta={
+            "notes": f"Privacy {gate} gate, table {table.name}: built-in expectations on its distinct values."
+        },
     )
     if table.column_set is not None:
         suite.add_expectation(
@@ -203,7 +216,7 @@ def _table_suite(gate: str, table: TableEvidence) -> Any:
         )
     patterns = [r for r in value_rules() if r.pure_regex]
     for column in table.text_columns:
-        suite.add_expectation(
+        expectations.append(
             gxe.ExpectColumnValuesToNotMatchRegexList(
                 column=column,
                 regex_list=[r.regex.pattern for r in patterns],
@@ -211,14 +224,18 @@ def _table_suite(gate: str, table: TableEvidence) -> Any:
             )
         )
     for column in table.small_cell_columns:
-        suite.add_expectation(
+        expectations.append(
             gxe.ExpectColumnValuesToNotBeInSet(
                 column=column,
                 value_set=list(range(1, table.k)),
                 description=f"Counts of offences against persons below {table.k} are suppressed.",
             )
         )
-    return suite
+    return gx.ExpectationSuite(
+        name=_safe(f"privacy_{gate}.{table.name}"),
+        expectations=expectations,
+        meta={"notes": f"Privacy {gate} gate, table {table.name}: built-in expectations on its distinct values."},
+    )
 
 
 ENGINE_RULES = ("column_name",)
@@ -227,7 +244,13 @@ ENGINE_RULES = ("column_name",)
 def _engine_frame(tables: Sequence[TableEvidence]) -> tuple[pd.DataFrame, list[str]]:
     """One row per (table, column) checked, one column per rule: null when clean, else a masked summary."""
     rule_ids = ["column_name", *[r.id for r in value_rules()], "individual_location", "small_cell"]
-    schema_rules = {"unexpected_column", "personal_column_name", "missing_column", "unknown_table", "missing_table"}
+    schema_rules = {
+        "unexpected_column",
+        "personal_column_name",
+        "missing_column",
+        "unknown_table",
+        "missing_table",
+    }
     rows: list[dict[str, Any]] = []
     for table in tables:
         by_column: dict[str | None, dict[str, str]] = {}
@@ -256,25 +279,28 @@ def _engine_suite(gate: str, rule_ids: Sequence[str]) -> Any:
         individual_location="No location finer than a 200 m cell in aggregated datasets",
         small_cell="No count of offences against persons between 1 and k-1",
     )
-    suite = gx.ExpectationSuite(
+    return gx.ExpectationSuite(
         name=_safe(f"privacy_{gate}.engine"),
-        meta={"notes": "Outcome of the observatoire privacy engine: one row per column checked."},
-    )
-    for rule in rule_ids:
-        suite.add_expectation(
+        expectations=[
             gxe.ExpectColumnValuesToBeNull(
                 column=rule,
                 description=f"Engine rule {rule}: {titles.get(rule, rule)} — nothing found.",
             )
-        )
-    return suite
+            for rule in rule_ids
+        ],
+        meta={"notes": "Outcome of the observatoire privacy engine: one row per column checked."},
+    )
 
 
-def _validate(context: Any, suite: Any, frame: pd.DataFrame, run_id: Any, result_format: dict[str, Any]) -> Any:
+def _validate(
+    context: Any, suite: Any, frame: pd.DataFrame, run_id: Any, result_format: dict[str, Any]
+) -> Any:
     import great_expectations as gx
 
     suite = context.suites.add_or_update(suite)
-    definition = gx.ValidationDefinition(name=suite.name, data=_batch_definition(context, suite.name), suite=suite)
+    definition = gx.ValidationDefinition(
+        name=suite.name, data=_batch_definition(context, suite.name), suite=suite
+    )
     definition = context.validation_definitions.add_or_update(definition)
     return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id)
 
@@ -291,13 +317,19 @@ def record_evidence(result: GateResult, tables: Sequence[TableEvidence], build_d
             from great_expectations.core.run_identifier import RunIdentifier
 
             context = _context()
-            run_id = RunIdentifier(run_name=_safe(f"{result.gate}:{result.subject}")[:200], run_time=datetime.now(UTC))
+            run_id = RunIdentifier(
+                run_name=_safe(f"{result.gate}:{result.subject}")[:200], run_time=datetime.now(UTC)
+            )
             identifiers: list[Any] = []
             validations: list[dict[str, Any]] = []
             for table in tables:
-                outcome = _validate(context, _table_suite(result.gate, table), table.frame, run_id, HIDE_VALUES)
+                outcome = _validate(
+                    context, _table_suite(result.gate, table), table.frame, run_id, HIDE_VALUES
+                )
                 failed = [r.expectation_config.type for r in outcome.results if not r.success]
-                validations.append({"suite": outcome.suite_name, "success": bool(outcome.success), "failed": failed})
+                validations.append(
+                    {"suite": outcome.suite_name, "success": bool(outcome.success), "failed": failed}
+                )
                 identifiers.extend(_result_identifier(outcome, run_id))
                 if not outcome.success and not any(f.severity == "refuse" for f in table.findings):
                     result.findings.append(
@@ -305,9 +337,15 @@ def record_evidence(result: GateResult, tables: Sequence[TableEvidence], build_d
                     )
             frame, rule_ids = _engine_frame(tables)
             outcome = _validate(context, _engine_suite(result.gate, rule_ids), frame, run_id, SHOW_SUMMARIES)
-            validations.append({"suite": outcome.suite_name, "success": bool(outcome.success), "failed": [
-                r.expectation_config.kwargs.get("column") for r in outcome.results if not r.success
-            ]})
+            validations.append(
+                {
+                    "suite": outcome.suite_name,
+                    "success": bool(outcome.success),
+                    "failed": [
+                        r.expectation_config.kwargs.get("column") for r in outcome.results if not r.success
+                    ],
+                }
+            )
             identifiers.extend(_result_identifier(outcome, run_id))
             index = None
             if build_docs:
@@ -325,7 +363,9 @@ def record_evidence(result: GateResult, tables: Sequence[TableEvidence], build_d
         log.exception("privacy evidence could not be recorded")
         result.evidence = {"engine": "great_expectations", "error": f"{type(error).__name__}: {error}"}
         result.findings.append(
-            Finding(result.subject, None, "evidence_unavailable", 0, detail=f"{type(error).__name__}: {error}")
+            Finding(
+                result.subject, None, "evidence_unavailable", 0, detail=f"{type(error).__name__}: {error}"
+            )
         )
 
 

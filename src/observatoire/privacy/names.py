@@ -49,5 +49,7 @@ def personal_name_reason(column: str, rules: ColumnNameRules | None = None) -> s
             return f"the words '{' '.join(phrase)}' denote personal data"
     weak = [w for w in words if w in rules.weak_words]
     if weak and not any(w in rules.object_words for w in words):
-        return f"the word '{weak[0]}' denotes personal data when nothing says it belongs to a place or an event"
+        return (
+            f"the word '{weak[0]}' denotes personal data when nothing says it belongs to a place or an event"
+        )
     return None

@@ -89,7 +89,9 @@ def check_published_tables(
     return result
 
 
-def suppress_small_cells(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], k: int = 5) -> int:
+def suppress_small_cells(
+    con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], k: int = 5
+) -> int:
     """Replaces values strictly between 0 and ``k`` by NULL and sets ``<column>_suppressed`` to true.
 
     ``table`` may be qualified (``main.fct_event``). Zero is kept: "nothing happened" reveals no

@@ -11,14 +11,27 @@ from .rules import value_rules
 def render_report(result: GateResult) -> str:
     lines = [f"# Personal-data check of {result.subject}", ""]
     verdict = "NOTHING PERSONAL FOUND" if result.passed else "PERSONAL DATA OR FORBIDDEN COLUMNS FOUND"
-    lines += [f"**Verdict: {verdict}.**", "", f"Checked on {result.checked_at:%Y-%m-%d %H:%M} UTC in {result.duration_s:.1f} s.", ""]
+    lines += [
+        f"**Verdict: {verdict}.**",
+        "",
+        f"Checked on {result.checked_at:%Y-%m-%d %H:%M} UTC in {result.duration_s:.1f} s.",
+        "",
+    ]
     lines += ["## What was checked", ""]
     rows = sum(c.rows for c in result.checks)
-    lines.append(f"- {len(result.checks)} table(s), {rows} row(s) in total; every value of every text column was read (no sampling).")
-    lines.append("- Column names: the allowed column set where one is declared (partner contracts, published tables), "
-                 "and a French + English list of words that denote personal data (name, e-mail, phone, address, birth date, …).")
-    lines.append("- Values of every text column, for: " + "; ".join(f"{r.title.lower()}" for r in value_rules()) + ".")
-    lines.append("- Numbers of 13 digits or more, for card numbers and social-security numbers stored as numbers.")
+    lines.append(
+        f"- {len(result.checks)} table(s), {rows} row(s) in total; every value of every text column was read (no sampling)."
+    )
+    lines.append(
+        "- Column names: the allowed column set where one is declared (partner contracts, published tables), "
+        "and a French + English list of words that denote personal data (name, e-mail, phone, address, birth date, …)."
+    )
+    lines.append(
+        "- Values of every text column, for: " + "; ".join(f"{r.title.lower()}" for r in value_rules()) + "."
+    )
+    lines.append(
+        "- Numbers of 13 digits or more, for card numbers and social-security numbers stored as numbers."
+    )
     lines.append("- Counts of offences against persons: no published value between 1 and k-1 (small cells).")
     lines.append("")
     lines += ["| table | rows | columns | text columns scanned |", "| --- | ---: | ---: | ---: |"]
@@ -28,7 +41,9 @@ def render_report(result: GateResult) -> str:
     lines += ["## What was found", ""]
     refusals = result.refusals
     if not refusals:
-        lines.append("Nothing. No column outside the allowed sets, no personal-data column name, no personal value.")
+        lines.append(
+            "Nothing. No column outside the allowed sets, no personal-data column name, no personal value."
+        )
     else:
         by_table: dict[str, list[str]] = defaultdict(list)
         for finding in refusals:
@@ -48,6 +63,11 @@ def render_report(result: GateResult) -> str:
     if notes:
         lines += ["## Notes (not blocking)", ""] + [f"- {n.describe()}" for n in notes] + [""]
     if result.evidence.get("data_docs_index"):
-        lines += ["## Evidence", "", f"Great Expectations Data Docs: {result.evidence['data_docs_index']}", ""]
+        lines += [
+            "## Evidence",
+            "",
+            f"Great Expectations Data Docs: {result.evidence['data_docs_index']}",
+            "",
+        ]
     lines.append("Examples are masked: they show the kind of data found, never the data itself.")
     return "\n".join(lines) + "\n"

@@ -43,10 +43,19 @@ def check_columns(
                 )
             )
         elif reason is not None:
-            findings.append(Finding(table, column, "personal_column_name", rows, examples(column), detail=reason))
+            findings.append(
+                Finding(table, column, "personal_column_name", rows, examples(column), detail=reason)
+            )
         elif allowed is not None:
             findings.append(
-                Finding(table, column, "unexpected_column", rows, examples(column), detail="not in the allowed set")
+                Finding(
+                    table,
+                    column,
+                    "unexpected_column",
+                    rows,
+                    examples(column),
+                    detail="not in the allowed set",
+                )
             )
     present = set(columns)
     for column in required:

@@ -49,16 +49,17 @@ def scan_distinct(
     rules = rules if rules is not None else value_rules()
     if values.empty:
         return []
-    text = values.astype(str)
+    as_text = values.astype(str)
+    text: list[str] = as_text.tolist()
     findings: list[Finding] = []
     for rule in rules:
-        candidates = text.str.contains(rule.regex, na=False).to_numpy()
+        candidates = as_text.str.contains(rule.regex, na=False).to_numpy()
         if not candidates.any():
             continue
         rows = 0
         examples: list[str] = []
         for position in np.flatnonzero(candidates):
-            value = text.iat[position]
+            value = text[int(position)]
             hit = _first_confirmed(rule, value)
             if hit is None:
                 continue
@@ -81,7 +82,9 @@ def scan_distinct(
     return findings
 
 
-def scan_series(table: str, column: str, series: pd.Series, rules: Sequence[ValueRule] | None = None) -> list[Finding]:
+def scan_series(
+    table: str, column: str, series: pd.Series, rules: Sequence[ValueRule] | None = None
+) -> list[Finding]:
     values, counts = distinct_counts(series)
     return scan_distinct(table, column, values, counts, rules)
 
@@ -105,7 +108,9 @@ def scan_big_integers(table: str, column: str, values: np.ndarray, counts: np.nd
                 if len(examples) < MAX_EXAMPLES:
                     examples.append(mask(kind, digits))
         if rows:
-            findings.append(Finding(table, column, rule_id, rows, tuple(examples), detail="stored as a number"))
+            findings.append(
+                Finding(table, column, rule_id, rows, tuple(examples), detail="stored as a number")
+            )
     return findings
 
 

@@ -19,7 +19,7 @@ class ApiError(RuntimeError):
 
 
 class AirflowClient:
-    def __init__(self, base_url: str, username: str, password: str, timeout_s: float = 30.0) -> None:
+    def __init__(self, base_url: str, username: str, password: str, timeout_s: float = 120.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.username = username
         self.password = password
@@ -126,3 +126,26 @@ class AirflowClient:
                 last_report = time.monotonic()
             time.sleep(3)
         raise ApiError(f"runs not finished within {timeout_s:.0f} s: {states}")
+
+    def wait_quiet(
+        self,
+        dag_ids: list[str],
+        timeout_s: float,
+        progress: Callable[[str], None],
+        alive: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Until no run of these DAGs is running (queued runs of a paused DAG never start)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            alive()
+            running = [
+                f"{dag_id}/{run['dag_run_id']}"
+                for dag_id in dag_ids
+                for run in self.runs(dag_id)
+                if run.get("state") == "running"
+            ]
+            if not running:
+                return
+            progress(f"[prod]   waiting for {', '.join(running)}")
+            time.sleep(5)
+        raise ApiError(f"runs still running after {timeout_s:.0f} s")

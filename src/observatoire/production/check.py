@@ -25,7 +25,7 @@ from typing import Any
 from ..config import WAREHOUSE_POOL
 from . import probe_dag
 from .api import AirflowClient
-from .stack import ADMIN_USER, Progress, ProductionStack, StackSettings, _print
+from .stack import ADMIN_USER, ProductionStack, Progress, StackSettings, _print
 
 BUILD_DAG = "build_warehouse"
 INGEST_PREFIX = "ingest_"
@@ -36,8 +36,8 @@ CELERY_RECEIVED = re.compile(r"Task \S*execute_workload\S* received|Received tas
 @dataclass
 class CheckSettings:
     stack: StackSettings = field(default_factory=StackSettings)
-    history_days: int = 30
-    """The ``history_days`` param given to each ingestion DAG run (a short history)."""
+    full_history: bool = True
+    """Ask each ingestion DAG to pull everything the partners hold (the short generated period)."""
     pipeline: bool = True
     """Run the real pipeline DAGs when they are in dags/ (the probe always runs)."""
     run_timeout_s: float = 900.0
@@ -139,6 +139,12 @@ class ProductionCheck:
 
     def _exercise(self, stack: ProductionStack) -> None:
         client = AirflowClient(stack.api_url, ADMIN_USER, stack.admin_password)
+        try:
+            self._exercise_with(stack, client)
+        finally:
+            client.session.close()  # no keep-alive connection holding the api-server's shutdown
+
+    def _exercise_with(self, stack: ProductionStack, client: AirflowClient) -> None:
         anonymous = client.unauthenticated_status("/api/v2/dags")
         if anonymous not in (401, 403):
             self.report.problems.append(f"anonymous GET /api/v2/dags answered {anonymous}, expected 401/403")
@@ -146,31 +152,46 @@ class ProductionCheck:
         self.progress(f"[prod] logged in as {ADMIN_USER} (JWT from /auth/token); anonymous call: HTTP {anonymous}")
 
         pipeline_dags = self._pipeline_dags(stack) if self.settings.pipeline else []
+        ingest = [dag for dag in pipeline_dags if dag.startswith(INGEST_PREFIX)]
         expected = {probe_dag.DAG_ID, *pipeline_dags}
         t = time.monotonic()
         client.wait_for_dags(expected, self.settings.stack.startup_timeout_s + 120, self.progress)
         self.report.durations["dag_parsing"] = round(time.monotonic() - t, 1)
         self.progress(f"[prod] DAGs parsed: {sorted(expected)}")
-        for dag_id in expected:
+        if self.settings.pipeline and not ingest:
+            self.progress("[prod] no ingest_* DAG in dags/ yet: only the pool probe runs")
+
+        # 1. The pool probe and every ingestion DAG at once: the most contention for the writer pool
+        #    (six probe writers ready together, plus each partner's raw load). build_warehouse stays
+        #    paused meanwhile, so that its asset schedule starts one build on complete data.
+        from ..orchestration.pipeline import HISTORY_PARAM
+
+        conf = {HISTORY_PARAM: self.settings.full_history}
+        for dag_id in (probe_dag.DAG_ID, *ingest):
             client.set_paused(dag_id, False)
-
-        # 1. The writer pool under contention: every mapped task is ready at once.
         t = time.monotonic()
-        probe_run = client.trigger(probe_dag.DAG_ID)
-        self.progress(f"[prod] pool probe: {probe_dag.PROBE_TASKS} DuckDB writers, two workers")
-        states = client.wait_runs([(probe_dag.DAG_ID, probe_run)], 300, self.progress, stack.check_alive)
-        self.report.runs[probe_dag.DAG_ID] = states[(probe_dag.DAG_ID, probe_run)]
-        self._collect_pool_tasks(client, probe_dag.DAG_ID, probe_run)
-        self.report.durations["probe"] = round(time.monotonic() - t, 1)
-        self._check_probe(stack, probe_run)
+        runs = [(probe_dag.DAG_ID, client.trigger(probe_dag.DAG_ID))]
+        runs += [(dag_id, client.trigger(dag_id, conf)) for dag_id in ingest]
+        self.progress(
+            f"[prod] triggered the pool probe ({probe_dag.PROBE_TASKS} DuckDB writers)"
+            + (f" and {', '.join(ingest)} with {conf}" if ingest else "")
+        )
+        states = client.wait_runs(runs, self.settings.run_timeout_s, self.progress, stack.check_alive)
+        for (dag_id, _), state in states.items():
+            self.report.runs[dag_id] = state
+        self._check_probe(stack, runs[0][1])
+        # Unpausing also let the scheduler start each DAG's latest scheduled interval: pause again and
+        # let those finish, so that nothing writes while the warehouse is inspected.
+        for dag_id in ingest:
+            client.set_paused(dag_id, True)
+        client.wait_quiet(ingest, self.settings.run_timeout_s, self.progress, stack.check_alive)
+        self.report.durations["probe_and_ingestion"] = round(time.monotonic() - t, 1)
 
-        # 2. The real pipeline.
-        ingest = [dag for dag in pipeline_dags if dag.startswith(INGEST_PREFIX)]
-        if ingest:
-            self._pipeline(stack, client, ingest)
-        elif self.settings.pipeline:
-            self.progress("[prod] no ingest_* DAG in dags/ yet: pipeline part skipped")
-        for (dag_id, state) in self.report.runs.items():
+        # 2. The warehouse build, started by its asset schedule (or triggered if it does not fire).
+        if ingest and BUILD_DAG in pipeline_dags and all(s == "success" for s in states.values()):
+            self._build(stack, client)
+        self._collect_pool_tasks(client, [probe_dag.DAG_ID, *pipeline_dags])
+        for dag_id, state in self.report.runs.items():
             if state != "success":
                 self.report.problems.append(f"{dag_id} ended {state}")
 
@@ -181,45 +202,41 @@ class ProductionCheck:
             names.append(BUILD_DAG)
         return names
 
-    def _pipeline(self, stack: ProductionStack, client: AirflowClient, ingest: list[str]) -> None:
+    def _build(self, stack: ProductionStack, client: AirflowClient) -> None:
         t = time.monotonic()
-        conf = {"history_days": self.settings.history_days}
-        runs = [(dag_id, client.trigger(dag_id, conf)) for dag_id in ingest]
-        self.progress(f"[prod] triggered {', '.join(ingest)} with {conf}")
-        states = client.wait_runs(runs, self.settings.run_timeout_s, self.progress, stack.check_alive)
-        for (dag_id, run_id), state in states.items():
-            self.report.runs[dag_id] = state
-            self._collect_pool_tasks(client, dag_id, run_id)
-        self.report.durations["ingestion"] = round(time.monotonic() - t, 1)
-        if any(state != "success" for state in states.values()):
-            return
-
-        # Every partner delivered: the asset schedule should start one build; trigger it otherwise.
-        t = time.monotonic()
+        client.set_paused(BUILD_DAG, False)
         build_runs: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.settings.asset_trigger_wait_s
         while time.monotonic() < deadline and not build_runs:
             build_runs = client.runs(BUILD_DAG)
-            time.sleep(3)
+            if not build_runs:
+                time.sleep(3)
         if build_runs:
             run_id = str(build_runs[0]["dag_run_id"])
-            self.progress(f"[prod] {BUILD_DAG} started by the asset schedule: {run_id}")
+            self.progress(f"[prod] {BUILD_DAG} started by its asset schedule: {run_id}")
         else:
             run_id = client.trigger(BUILD_DAG)
-            self.progress(f"[prod] {BUILD_DAG} not started by its assets within "
-                          f"{self.settings.asset_trigger_wait_s:.0f} s: triggered {run_id}")
+            self.progress(
+                f"[prod] {BUILD_DAG} not started by its assets within "
+                f"{self.settings.asset_trigger_wait_s:.0f} s: triggered {run_id}"
+            )
         states = client.wait_runs([(BUILD_DAG, run_id)], self.settings.run_timeout_s, self.progress, stack.check_alive)
         self.report.runs[BUILD_DAG] = states[(BUILD_DAG, run_id)]
-        self._collect_pool_tasks(client, BUILD_DAG, run_id)
+        client.set_paused(BUILD_DAG, True)
+        client.wait_quiet([BUILD_DAG], self.settings.run_timeout_s, self.progress, stack.check_alive)
         self.report.durations["build_warehouse"] = round(time.monotonic() - t, 1)
-        self._check_published(stack)
+        if self.report.runs[BUILD_DAG] == "success":
+            self._check_published(stack)
         self._check_raw(stack)
 
     # ---- checks -------------------------------------------------------------------------------------
 
-    def _collect_pool_tasks(self, client: AirflowClient, dag_id: str, run_id: str) -> None:
-        instances = [ti for ti in client.task_instances(dag_id, run_id) if ti.get("pool") == WAREHOUSE_POOL]
-        self.pool_task_instances.extend(instances)
+    def _collect_pool_tasks(self, client: AirflowClient, dag_ids: list[str]) -> None:
+        """Every task instance of the writer pool, in every run of these DAGs (scheduled ones too)."""
+        for dag_id in dag_ids:
+            for run in client.runs(dag_id):
+                instances = client.task_instances(dag_id, str(run["dag_run_id"]))
+                self.pool_task_instances.extend(ti for ti in instances if ti.get("pool") == WAREHOUSE_POOL)
         self.report.pool_tasks = len(self.pool_task_instances)
         self.report.pool_overlaps = pool_overlaps(self.pool_task_instances)
         if self.report.pool_overlaps:
@@ -271,50 +288,50 @@ class ProductionCheck:
         self.progress(f"[prod] published file: {info}")
 
     def _check_raw(self, stack: ProductionStack) -> None:
-        """No lost write: each raw table holds rows, and at least the distinct keys the deliveries loaded."""
+        """No lost write: every delivery landed by any worker is in the ``raw._deliveries`` ledger (the
+        load and its ledger row commit in one DuckDB transaction), and each raw table that a delivery
+        loaded rows into holds rows."""
         import duckdb
 
         warehouse = stack.paths.warehouse
         if not warehouse.exists():
             self.report.problems.append(f"no warehouse at {warehouse}")
             return
+        landed = {p.parent.name for p in stack.paths.landing.glob("*/*/*/manifest.json")}
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             tables = [
                 row[0]
                 for row in connection.execute(
                     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
-                    "AND table_name NOT LIKE '\\_%' ESCAPE '\\'"
+                    "AND NOT starts_with(table_name, '_')"
                 ).fetchall()
             ]
             for table in tables:
                 self.report.raw_counts[table] = int(
                     connection.execute(f'SELECT count(*) FROM raw."{table}"').fetchone()[0]  # type: ignore[index]
                 )
-            deliveries = self._delivery_totals(connection)
-        for table, count in self.report.raw_counts.items():
-            loaded = deliveries.get(table)
-            if count == 0 and (loaded is None or loaded > 0):
-                self.report.lost_writes.append(f"raw.{table} is empty")
-            elif loaded is not None and count == 0 < loaded:
-                self.report.lost_writes.append(f"raw.{table}: deliveries loaded {loaded} rows, table has {count}")
-        if not self.report.raw_counts:
-            self.report.lost_writes.append("no raw table in the warehouse")
+            ledger = connection.execute(
+                "SELECT delivery_id, table_name, status, coalesce(rows_loaded, 0) FROM raw._deliveries"
+            ).fetchall()
+        in_ledger = {row[0] for row in ledger}
+        missing = sorted(landed - in_ledger)
+        if missing:
+            self.report.lost_writes.append(f"{len(missing)} landed deliveries not in raw._deliveries: {missing[:5]}")
+        loaded: dict[str, int] = {}
+        for _, table, _, rows_loaded in ledger:
+            name = str(table).removeprefix("raw.")
+            loaded[name] = loaded.get(name, 0) + int(rows_loaded)
+        for table, rows in loaded.items():
+            if rows > 0 and self.report.raw_counts.get(table, 0) == 0:
+                self.report.lost_writes.append(f"raw.{table}: deliveries loaded {rows} rows, the table is empty")
+        if not landed:
+            self.report.lost_writes.append("nothing was landed")
+        self.progress(
+            f"[prod] warehouse: {len(landed)} landed deliveries, {len(in_ledger)} in the ledger, "
+            f"{sum(self.report.raw_counts.values())} raw rows in {len(tables)} tables"
+        )
         if self.report.lost_writes:
             self.report.problems.append(f"lost writes: {self.report.lost_writes}")
-
-    @staticmethod
-    def _delivery_totals(connection: Any) -> dict[str, int]:
-        """Rows loaded per raw table according to ``raw._deliveries`` (empty if its shape is unknown)."""
-        try:
-            columns = {row[0] for row in connection.execute("DESCRIBE raw._deliveries").fetchall()}
-        except Exception:
-            return {}
-        if not {"partner", "dataset", "rows_loaded"} <= columns:
-            return {}
-        rows = connection.execute(
-            "SELECT partner || '__' || dataset, sum(rows_loaded) FROM raw._deliveries GROUP BY ALL"
-        ).fetchall()
-        return {str(name): int(total or 0) for name, total in rows}
 
     def _check_logs(self, stack: ProductionStack) -> None:
         self.report.lock_errors = lock_errors_in_logs(stack.airflow_home / "logs")

@@ -52,7 +52,6 @@ def prod_check(args: argparse.Namespace) -> int:
             keep=args.keep,
             partners=not args.probe_only,
         ),
-        history_days=args.days,
         pipeline=not args.probe_only,
     )
     report = ProductionCheck(settings).run()

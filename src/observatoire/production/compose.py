@@ -84,6 +84,27 @@ def variables_used(text: str) -> dict[str, str | None]:
     return found
 
 
+def variables_in(document: Any) -> dict[str, str | None]:
+    """:func:`variables_used` over every string value of a loaded compose file (comments excluded,
+    as Compose interpolates values only)."""
+    found: dict[str, str | None] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            for name, op in variables_used(node).items():
+                if found.get(name) not in (":?", "?"):
+                    found[name] = op
+
+    walk(document)
+    return found
+
+
 def load(path: Path = COMPOSE_FILE) -> dict[str, Any]:
     """The compose file as data, anchors and ``<<`` merge keys resolved (PyYAML's safe loader)."""
     document = yaml.safe_load(path.read_text())

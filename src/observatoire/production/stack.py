@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,28 @@ PROBE_DAG_FILE = Path(__file__).with_name("probe_dag.py")
 
 def _print(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _hint(log_tail: str) -> str:
+    """The cure for the failures we know, appended to a process's last log lines."""
+    if "celery.backends.database" in log_tail:
+        # celery 5.7 removed celery.backends.database.retry, which apache-airflow-providers-celery
+        # 3.26 imports: the Celery executor cannot load at all.
+        return (
+            "\nHINT: the locked celery is too new for apache-airflow-providers-celery: pin "
+            "celery<5.7 in requirements/runtime.in and run `make lock`."
+        )
+    return ""
+
+
+def _remove_tree(root: Path) -> None:
+    """Delete a work directory, including the landing area the ingestion makes read-only."""
+    for folder, _, _ in os.walk(root):
+        try:
+            os.chmod(folder, 0o700)
+        except OSError:
+            pass
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -179,6 +202,9 @@ class ProductionStack:
         self.started: list[ManagedProcess] = []
         self._database_created = False
         self.timings: dict[str, float] = {}
+        # The generated period (deploy/partners.sh): the days up to yesterday, UTC.
+        self.demo_end = datetime.now(UTC).date() - timedelta(days=1)
+        self.demo_start = self.demo_end - timedelta(days=self.settings.demo_days - 1)
         self.shutdown_survivors: list[str] = []
 
     # ---- configuration ------------------------------------------------------------------------------
@@ -195,10 +221,17 @@ class ProductionStack:
         redis = urlsplit(self.redis_url)
         drop = self.paths.drop
 
-        def http(password: str) -> str:
-            return json.dumps(
-                {"conn_type": "http", "host": "127.0.0.1", "port": self.partner_port, "schema": "http", "password": password}
-            )
+        def http(password: str, **extra: str) -> str:
+            connection: dict[str, Any] = {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": self.partner_port,
+                "schema": "http",
+                "password": password,
+            }
+            if extra:
+                connection["extra"] = extra
+            return json.dumps(connection)
 
         return {
             "POSTGRES_USER": pg.username or "postgres",
@@ -222,12 +255,14 @@ class ProductionStack:
             "OBSERVATOIRE_ADMIN_PASSWORD": self.admin_password,
             "OBSERVATOIRE_ADMIN_EMAIL": "admin@example.org",
             "AIRFLOW_CONN_OBSERVATOIRE_VILLE": http("demo-city-token"),
-            "AIRFLOW_CONN_OBSERVATOIRE_SMTPC": http("demo-smtpc-key"),
+            # SMTPC files are asked for day by day from history_start: the generated period's first day.
+            "AIRFLOW_CONN_OBSERVATOIRE_SMTPC": http("demo-smtpc-key", history_start=self.demo_start.isoformat()),
             "AIRFLOW_CONN_OBSERVATOIRE_METROPOLE": http(""),
             "AIRFLOW_CONN_OBSERVATOIRE_DROP": json.dumps({"conn_type": "fs", "extra": {"path": str(drop)}}),
             "OBSERVATOIRE_DEMO_CITY_TOKEN": "demo-city-token",
             "OBSERVATOIRE_DEMO_SMTPC_KEY": "demo-smtpc-key",
             "OBSERVATOIRE_DEMO_DAYS": str(self.settings.demo_days),
+            "OBSERVATOIRE_DEMO_END": self.demo_end.isoformat(),
             "OBSERVATOIRE_DEMO_SCALE": str(self.settings.demo_scale),
             "OBSERVATOIRE_DEMO_SEED": str(self.settings.demo_seed),
         }
@@ -400,25 +435,6 @@ class ProductionStack:
         log.close()
         self.started.append(process)
 
-    def preflight(self) -> None:
-        """Fail fast, with the cure, when the locked Celery cannot load Airflow's Celery executor
-        (celery 5.7 removed ``celery.backends.database.retry``, which the celery provider imports)."""
-        assert self.plan is not None
-        probe = subprocess.run(
-            [sys.executable, "-c", "import airflow.providers.celery.executors.celery_executor_utils"],
-            env=self.plan.init.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if probe.returncode != 0:
-            last = (probe.stderr.strip().splitlines() or ["?"])[-1]
-            raise StackError(
-                f"Airflow's Celery executor cannot be imported: {last}. If it names celery.backends.database, "
-                "the locked celery is too new for apache-airflow-providers-celery: pin celery<5.7 in "
-                "requirements/runtime.in and run `make lock`."
-            )
-
     def run_init(self) -> None:
         assert self.plan is not None
         init = self.plan.init
@@ -435,7 +451,7 @@ class ProductionStack:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not process.alive():
-                raise StackError(f"{process.name} exited before it answered:\n{process.tail()}")
+                raise StackError(f"{process.name} exited before it answered:\n{process.tail()}{_hint(process.tail())}")
             try:
                 if requests.get(url, timeout=3).status_code < 500:
                     return
@@ -452,7 +468,6 @@ class ProductionStack:
         self.progress(f"[prod] PostgreSQL database {self.database}, Redis db {self.redis_db}")
         self._prepare_dirs()
         plan = self.build_plan()
-        self.preflight()
         self.run_init()
         for process in plan.processes:
             self.progress(f"[prod] start {process.name}: {' '.join(process.argv)}")
@@ -487,7 +502,7 @@ class ProductionStack:
     def check_alive(self) -> None:
         for process in self.started:
             if process.name != "airflow-init" and not process.alive():
-                raise StackError(f"{process.name} exited unexpectedly:\n{process.tail()}")
+                raise StackError(f"{process.name} exited unexpectedly:\n{process.tail()}{_hint(process.tail())}")
 
     def worker_logs(self) -> dict[str, str]:
         return {
@@ -569,7 +584,7 @@ class ProductionStack:
             finally:
                 self.release_redis_db()
                 if self._own_work_dir and not self.settings.keep:
-                    shutil.rmtree(self.work_dir, ignore_errors=True)
+                    _remove_tree(self.work_dir)
         self.progress(
             f"[prod] stopped; database {'kept' if self.settings.keep else 'dropped'}"
             + (f", work dir kept: {self.work_dir}" if self.settings.keep or not self._own_work_dir else "")

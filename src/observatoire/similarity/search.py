@@ -21,10 +21,13 @@ among those scored: the result is exact by construction, ties included (later st
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.neighbors import KDTree
+from threadpoolctl import threadpool_limits
 
 from .config import SimilarityConfig
 from .distance import axis_d2, global_d2, order_key
@@ -107,10 +110,9 @@ def rank_candidates(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact scoring and ordering of (query, candidate) pairs, keeping the k best per query.
 
-    Returns flat (query, neighbour, rank, d2) ordered by query then rank. Repeated pairs count once."""
-    n = np.int64(len(events))
-    pair = np.unique(queries.astype(np.int64) * n + candidates)
-    queries, candidates = pair // n, pair % n
+    Returns flat (query, neighbour, rank, d2) ordered by query then rank. The callers' candidate
+    sources are disjoint (earlier blocks' trees, one per group; earlier events of the block), so no
+    pair comes twice."""
     d2 = global_d2(axis_d2(events.axes.take(queries), events.axes.take(candidates), config), config)
     order = np.lexsort((candidates, -events.start_us[candidates], order_key(d2), queries))
     q, cand, d2 = queries[order], candidates[order], d2[order]
@@ -208,6 +210,7 @@ def find_neighbours(
     config: SimilarityConfig,
     k: int | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    workers: int | None = None,
 ) -> Neighbours:
     """The k nearest past neighbours (took place, started strictly before) of every event."""
     k = k or config.k
@@ -216,12 +219,17 @@ def find_neighbours(
     pool_group = space.group[pool]
     order = np.argsort(pool_group, kind="stable")
     pool_by_group = np.split(pool[order], np.searchsorted(pool_group[order], np.arange(1, n_groups)))
-    parts: list[tuple[np.ndarray, ...]] = []
-    scored = 0
-    for begin, end in block_bounds(events.start_us, block_size):
-        top, n_scored = _Block(events, space, pool_by_group, pool, begin, end, config, k).search()
-        parts.append(top)
-        scored += n_scored
+
+    def run(bounds: tuple[int, int]) -> tuple[tuple[np.ndarray, ...], int]:
+        return _Block(events, space, pool_by_group, pool, bounds[0], bounds[1], config, k).search()
+
+    # Blocks are independent: they run on threads (the KD-tree queries and numpy release the GIL),
+    # with BLAS kept to one thread each so that the two levels of parallelism do not fight.
+    workers = max(1, min(workers or os.cpu_count() or 1, 8))
+    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool_exec:
+        results = list(pool_exec.map(run, block_bounds(events.start_us, block_size)))
+    parts = [top for top, _ in results]
+    scored = sum(n for _, n in results)
     if not parts:
         empty = np.empty(0, np.int64)
         return Neighbours(empty, empty, empty, np.empty(0))

@@ -148,48 +148,65 @@ def police_activity(
     base_n, base_e, base_cat = np.concatenate(parts_n), np.concatenate(parts_e), np.concatenate(parts_cat)
     base_event = np.full(base_hour.shape, -1, dtype=np.int64)
 
-    # Extra occurrences caused by events.
-    origin = _to_np_utc(period.first_hour_utc)
-    ev_hour, ev_lat, ev_lon, ev_cat, ev_index = [], [], [], [], []
-    pres_hour, pres_n, pres_e, pres_agents = [], [], [], []
-    for index, (event, latent) in enumerate(zip(events, latents, strict=True)):
-        if latent.incidents > 0:
-            count = latent.incidents
-            window_start = (_to_np_utc(event.start) - HOUR - origin) / HOUR
-            window_end = (_to_np_utc(event.end) + 2 * HOUR - origin) / HOUR
-            ev_hour.append(np.floor(rng.uniform(window_start, window_end, size=count)).astype(np.int64))
-            if event.arrival is not None and event.demo_form == "CORTEGE":
-                along = rng.uniform(0, 1, size=count)
-                lat0 = event.latitude + along * (event.arrival[1] - event.latitude)
-                lon0 = event.longitude + along * (event.arrival[2] - event.longitude)
-                spread = 0.12
-            else:
-                lat0, lon0, spread = np.full(count, event.latitude), np.full(count, event.longitude), 0.25
-            ev_lat.append(lat0 + rng.normal(0, spread / 111.2, size=count))
-            ev_lon.append(lon0 + rng.normal(0, spread / 81.0, size=count))
-            category_mix = np.asarray(CATEGORY_MIX.get(event.nature, DEFAULT_CATEGORY_MIX))
-            ev_cat.append(rng.choice(len(POLICE_CATEGORIES), size=count, p=category_mix / category_mix.sum()))
-            ev_index.append(np.full(count, index, dtype=np.int64))
-        if latent.presence_agents > 0:
-            first = int(np.floor((_to_np_utc(event.start) - HOUR - origin) / HOUR))
-            last = int(np.ceil((_to_np_utc(event.end) + HOUR - origin) / HOUR))
-            hour_range = np.arange(max(first, 0), min(last, len(hours)))
-            if event.duration_hours > 12 and hour_range.size:
-                hour_range = hour_range[(local_hour[hour_range] >= 10) & (local_hour[hour_range] <= 21)]
-            if hour_range.size:
-                northing, easting = cell_corners(event.latitude, event.longitude)
-                pres_hour.append(hour_range)
-                pres_n.append(np.full(hour_range.size, northing[0]))
-                pres_e.append(np.full(hour_range.size, easting[0]))
-                pres_agents.append(np.full(hour_range.size, latent.presence_agents))
-    if ev_hour:
-        extra_n, extra_e = cell_corners(np.concatenate(ev_lat), np.concatenate(ev_lon))
-        occ_hour = np.concatenate([base_hour, np.concatenate(ev_hour)])
-        occ_n, occ_e = np.concatenate([base_n, extra_n]), np.concatenate([base_e, extra_e])
-        occ_cat = np.concatenate([base_cat, np.concatenate(ev_cat)])
-        occ_event = np.concatenate([base_event, np.concatenate(ev_index)])
-    else:
-        occ_hour, occ_n, occ_e, occ_cat, occ_event = base_hour, base_n, base_e, base_cat, base_event
+    # Extra occurrences caused by events (vectorised over all events; see outcomes.py for the model).
+    origin_seconds = period.first_hour_utc.timestamp()
+    start_h = np.array([(e.start.timestamp() - origin_seconds) / 3600.0 for e in events], dtype=float)
+    end_h = np.array([(e.end.timestamp() - origin_seconds) / 3600.0 for e in events], dtype=float)
+    event_lat = np.array([e.latitude for e in events], dtype=float)
+    event_lon = np.array([e.longitude for e in events], dtype=float)
+    moving = np.array([e.arrival is not None and e.demo_form == "CORTEGE" for e in events], dtype=bool)
+    arrival_lat = np.array([e.arrival[1] if e.arrival else e.latitude for e in events], dtype=float)
+    arrival_lon = np.array([e.arrival[2] if e.arrival else e.longitude for e in events], dtype=float)
+    natures = sorted(set(CATEGORY_MIX) | {e.nature for e in events})
+    nature_index = np.array([natures.index(e.nature) for e in events], dtype=np.int64)
+    mixes = np.array([CATEGORY_MIX.get(n, DEFAULT_CATEGORY_MIX) for n in natures], dtype=float)
+    cumulative_mix = np.cumsum(mixes / mixes.sum(axis=1, keepdims=True), axis=1)
+    incidents = np.array([latent.incidents for latent in latents], dtype=np.int64)
+
+    owner = np.repeat(np.arange(len(events), dtype=np.int64), incidents)
+    count = owner.size
+    window_start, window_end = start_h[owner] - 1.0, end_h[owner] + 2.0
+    extra_hour = np.floor(window_start + rng.random(count) * (window_end - window_start)).astype(np.int64)
+    along = np.where(moving[owner], rng.random(count), 0.0)  # a cortège spreads along its route
+    spread_km = np.where(moving[owner], 0.12, 0.25)
+    extra_lat = (
+        event_lat[owner]
+        + along * (arrival_lat[owner] - event_lat[owner])
+        + rng.normal(0, 1, count) * spread_km / 111.2
+    )
+    extra_lon = (
+        event_lon[owner]
+        + along * (arrival_lon[owner] - event_lon[owner])
+        + rng.normal(0, 1, count) * spread_km / 81.0
+    )
+    extra_cat = (rng.random(count)[:, None] > cumulative_mix[nature_index[owner], :-1]).sum(axis=1)
+    extra_n, extra_e = (
+        cell_corners(extra_lat, extra_lon) if count else (np.empty(0, np.int64), np.empty(0, np.int64))
+    )
+
+    occ_hour = np.concatenate([base_hour, extra_hour])
+    occ_n, occ_e = np.concatenate([base_n, extra_n]), np.concatenate([base_e, extra_e])
+    occ_cat = np.concatenate([base_cat, extra_cat])
+    occ_event = np.concatenate([base_event, owner])
+
+    # Planned presence: hours of [start - 1 h, end + 1 h] in the venue's cell.
+    presence = np.array([latent.presence_agents for latent in latents], dtype=np.int64)
+    present = np.flatnonzero(presence > 0)
+    first_hour = np.floor(start_h[present] - 1.0).astype(np.int64)
+    last_hour = np.ceil(end_h[present] + 1.0).astype(np.int64)
+    lengths = np.maximum(last_hour - first_hour, 0)
+    presence_owner = np.repeat(present, lengths)
+    step_in_window = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pres_hour = np.repeat(first_hour, lengths) + step_in_window
+    keep = (pres_hour >= 0) & (pres_hour < len(hours))
+    long_events = np.array([e.duration_hours > 12 for e in events], dtype=bool)
+    keep[keep] &= ~long_events[presence_owner[keep]] | (
+        (local_hour[pres_hour[keep]] >= 10) & (local_hour[pres_hour[keep]] <= 21)
+    )
+    pres_hour, presence_owner = pres_hour[keep], presence_owner[keep]
+    venue_n, venue_e = (
+        cell_corners(event_lat, event_lon) if events else (np.empty(0, np.int64), np.empty(0, np.int64))
+    )
     facts = (rng.random(occ_hour.size) < np.asarray(FACT_PROBABILITY)[occ_cat]).astype(np.int64)
     agents = 2 + (rng.random(occ_hour.size) < 0.4).astype(np.int64)
     interventions = np.ones(occ_hour.size, dtype=np.int64)
@@ -202,16 +219,15 @@ def police_activity(
         np.int64
     )
 
-    if pres_hour:
+    if pres_hour.size:
         tranquillity = POLICE_CATEGORIES.index("tranquillite")
-        p_hour = np.concatenate(pres_hour)
-        occ_hour = np.concatenate([occ_hour, p_hour])
-        occ_n = np.concatenate([occ_n, np.concatenate(pres_n)])
-        occ_e = np.concatenate([occ_e, np.concatenate(pres_e)])
-        occ_cat = np.concatenate([occ_cat, np.full(p_hour.size, tranquillity)])
-        facts = np.concatenate([facts, np.zeros(p_hour.size, dtype=np.int64)])
-        interventions = np.concatenate([interventions, np.zeros(p_hour.size, dtype=np.int64)])
-        agents = np.concatenate([agents, np.concatenate(pres_agents)])
+        occ_hour = np.concatenate([occ_hour, pres_hour])
+        occ_n = np.concatenate([occ_n, venue_n[presence_owner]])
+        occ_e = np.concatenate([occ_e, venue_e[presence_owner]])
+        occ_cat = np.concatenate([occ_cat, np.full(pres_hour.size, tranquillity)])
+        facts = np.concatenate([facts, np.zeros(pres_hour.size, dtype=np.int64)])
+        interventions = np.concatenate([interventions, np.zeros(pres_hour.size, dtype=np.int64)])
+        agents = np.concatenate([agents, presence[presence_owner]])
         inside = (occ_hour >= 0) & (occ_hour < len(hours))
 
     occ_hour, occ_n, occ_e, occ_cat = occ_hour[inside], occ_n[inside], occ_e[inside], occ_cat[inside]
@@ -500,7 +516,7 @@ def metropole_closures(period: Period, scale: float, draws: Draws, reporter: Rep
 def rtm_baseline(period: Period, scale: float, draws: Draws, reporter: Reporter) -> None:
     days = (period.end - period.start).days + 1
     causes = ("travaux", "incident_technique", "meteo", "autre")
-    for _ in range(draws.poisson(1100 * scale * days / 365.0)):
+    for _ in range(draws.poisson(1400 * scale * days / 365.0)):
         stop = draws.pick(TRANSIT_STOPS)
         line, mode = draws.pick(stop.lines)
         cause = draws.pick_weighted(causes, (0.35, 0.35, 0.05, 0.25))

@@ -13,7 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -113,7 +113,9 @@ def draw_world(start: date, end: date, seed: int, scale: float) -> World:
     Each stage has its own child seed so that changing one stage's draws leaves the others alone.
     """
     seeds = np.random.SeedSequence(seed).spawn(6)
-    world_rng, latent_rng, report_rng, police_rng, tunnel_rng, misc_rng = (np.random.default_rng(s) for s in seeds)
+    world_rng, latent_rng, report_rng, police_rng, tunnel_rng, misc_rng = (
+        np.random.default_rng(s) for s in seeds
+    )
     period = Period(start, end)
     events = WorldBuilder(start, end, scale, Draws(world_rng)).build()
     latent_draws = Draws(latent_rng)
@@ -159,7 +161,9 @@ def generate(
     events, latents, reporter, period = world.events, world.latents, world.reporter, world.period
     say(f"world: {len(events)} real events, partner records drawn")
 
-    police, extra_facts, extra_interventions = police_activity(period, scale, world.police_rng, events, latents)
+    police, extra_facts, extra_interventions = police_activity(
+        period, scale, world.police_rng, events, latents
+    )
     say(f"police activity: {len(police)} rows")
     counts = tunnel_counts(period, world.tunnel_rng, Draws(world.tunnel_rng), reporter, events, latents)
     finalise_tunnel_incident_ids(reporter)
@@ -261,7 +265,7 @@ def _write_truth(
                 "status": event.status,
                 "demo_form": event.demo_form,
                 "visit_level": event.visit_level,
-                **{f"latent_{name}": value for name, value in asdict(latent).items()},
+                **{f"latent_{name}": value for name, value in vars(latent).items()},
                 "realised_extra_facts": facts,
                 "realised_extra_interventions": interventions,
             }

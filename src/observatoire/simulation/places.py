@@ -154,7 +154,9 @@ def nearest_stops(latitude: float, longitude: float, count: int, within_km: floa
 # Events happen again and again at the same places: rank once per place.
 @lru_cache(maxsize=4096)
 def _nearest_streets(latitude: float, longitude: float) -> tuple[Street, ...]:
-    ranked = sorted(STREETS, key=lambda s: (distance_km(latitude, longitude, s.latitude, s.longitude), s.name))
+    ranked = sorted(
+        STREETS, key=lambda s: (distance_km(latitude, longitude, s.latitude, s.longitude), s.name)
+    )
     return tuple(ranked)
 
 

@@ -499,7 +499,7 @@ class WorldBuilder:
                     continue
                 city = draws.chance(city_share)
                 event = self._add(
-                    "concert_indoor", "concert", draws.pick(CONCERT_TITLES), place,
+                    "concert_indoor", "concert", f"{draws.pick(CONCERT_TITLES)} – {place.name}", place,
                     local_datetime(day, 20, draws.pick((0, 30))), draws.uniform(2.5, 3.5),
                     self._attendance(place, 0.4, 1.0), draws.uniform(100, 400), draws.pick(("entreprise", "association")),
                     city=city, datatourisme=not city or draws.chance(0.6),
@@ -615,7 +615,7 @@ class WorldBuilder:
 
     def _shoots(self, year: int) -> None:
         draws = self.draws
-        for _ in range(draws.scaled_count(850, self.scale, self._year_fraction(year))):
+        for _ in range(draws.scaled_count(950, self.scale, self._year_fraction(year))):
             day = self._random_day(year, None, (0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5))
             if day is None:
                 continue

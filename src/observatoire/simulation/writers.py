@@ -154,20 +154,39 @@ def write_police(
     hour_labels = np.char.add(np.datetime_as_string(local.local, unit="s"), local.offset_labels())
     hour_index = frame["hour_index"].to_numpy()
     columns = list(get_contract("ville", "activite_police_municipale").field_names)
-    out = frame.assign(heure=hour_labels[hour_index])[columns]
-    lines_by_day = _split_by_day(_csv_lines(out), local.day[hour_index])
+    lines_by_day: dict[date, list[str]] = {}
+    # Rows are sorted by hour: format them a chunk at a time to bound memory on long periods.
+    for first, last in _chunks(len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[first:last].assign(heure=hour_labels[hour_index[first:last]])[columns]
+        for day, lines in _split_by_day(_csv_lines(chunk), local.day[hour_index[first:last]]).items():
+            lines_by_day.setdefault(day, []).extend(lines)
     _write_daily_text(directory, days, ",".join(columns), lines_by_day, "utf-8", "\n")
     return len(frame)
 
 
+CHUNK_ROWS = 200_000
+
+
+def _chunks(total: int, size: int) -> list[tuple[int, int]]:
+    return [(first, min(first + size, total)) for first in range(0, total, size)]
+
+
 def write_tunnel_counts(directory: Path, counts: pd.DataFrame, days: Sequence[date]) -> int:
     """One CSV per UTC day (480 rows: 240 six-minute periods × 2 directions)."""
-    moments = counts["horodatage"].to_numpy().astype("datetime64[s]")
-    stamps = np.char.add(np.datetime_as_string(moments, unit="s"), "Z")
     columns = list(get_contract("smtpc", "comptages").field_names)
-    out = counts.assign(horodatage=stamps)[columns]
-    lines_by_day = _split_by_day(_csv_lines(out), moments.astype("datetime64[D]"))
-    _write_daily_text(directory, days, ",".join(columns), lines_by_day, "utf-8", "\n")
+    header = ",".join(columns)
+    directory.mkdir(parents=True, exist_ok=True)
+    rows_per_day = len(counts) // max(1, len(days))
+    days_per_chunk = max(1, CHUNK_ROWS // max(1, rows_per_day))
+    for first_day in range(0, len(days), days_per_chunk):
+        chunk_days = days[first_day : first_day + days_per_chunk]
+        chunk = counts.iloc[first_day * rows_per_day : (first_day + len(chunk_days)) * rows_per_day]
+        moments = chunk["horodatage"].to_numpy().astype("datetime64[s]")
+        stamps = np.char.add(np.datetime_as_string(moments, unit="s"), "Z")
+        lines_by_day = _split_by_day(
+            _csv_lines(chunk.assign(horodatage=stamps)[columns]), moments.astype("datetime64[D]")
+        )
+        _write_daily_text(directory, chunk_days, header, lines_by_day, "utf-8", "\n")
     return len(counts)
 
 

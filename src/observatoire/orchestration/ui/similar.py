@@ -9,16 +9,13 @@ warehouse).
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from ...config import TIMEZONE
 from ...contracts.registry import CITY_NATURES
 from ...errors import BadInput
-from ...geography import VENUES, venue
+from ...geography import VENUES, sector_of, venue
 
 DEFAULT_VENUE = "Orange Vélodrome"
 
@@ -58,65 +55,52 @@ def _number(form: dict[str, str], name: str, *, integer: bool = False, required:
     return float(int(value)) if integer else value
 
 
-def planned_event_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The planned event as the similarity query takes it; ``BadInput`` with a readable message."""
+def planned_event_from_form(form: dict[str, str]) -> Any:
+    """The form as the similarity package's ``PlannedEvent``; ``BadInput`` with a readable message."""
+    from ...similarity import PlannedEvent
+
     nature = form.get("nature", "")
     if nature not in CITY_NATURES:
         raise BadInput(f"unknown nature {nature!r}")
     latitude = _number(form, "latitude", required=False)
     longitude = _number(form, "longitude", required=False)
+    if (latitude is None) != (longitude is None):
+        raise BadInput("give both latitude and longitude, or neither (the venue is then used)")
     arrondissement = _number(form, "arrondissement", integer=True, required=False)
-    place_name = None
-    if latitude is None or longitude is None:
-        try:
-            place = venue(form.get("venue", ""))
-        except (KeyError, ValueError):
-            raise BadInput("choose a venue or give latitude and longitude") from None
-        latitude, longitude, place_name = place.latitude, place.longitude, place.name
-        arrondissement = arrondissement or float(place.arrondissement)
-    if arrondissement is None or not 1 <= arrondissement <= 16:
+    if arrondissement is not None and not 1 <= arrondissement <= 16:
         raise BadInput("arrondissement must be between 1 and 16")
+    place = None
+    if latitude is None:
+        place = form.get("venue", "")
+        try:
+            venue(place)
+        except (KeyError, ValueError):
+            raise BadInput(f"unknown venue {place!r}: choose one or give latitude and longitude") from None
+    starts = form.get("starts_at", "").replace("T", " ")
     try:
-        local_start = datetime.fromisoformat(form.get("starts_at", ""))
+        datetime.fromisoformat(starts)
     except ValueError:
-        raise BadInput("start must be a date and time (YYYY-MM-DDTHH:MM)") from None
-    if local_start.tzinfo is None:
-        local_start = local_start.replace(tzinfo=ZoneInfo(TIMEZONE))
+        raise BadInput("start must be a date and time (YYYY-MM-DD HH:MM, Paris time)") from None
     k = int(_number(form, "k", integer=True, required=False) or 10)
-    return {
-        "nature": nature,
-        "place_name": place_name,
-        "latitude": latitude,
-        "longitude": longitude,
-        "arrondissement": int(arrondissement),
-        "starts_at": local_start,
-        "duration_hours": _number(form, "duration_hours"),
-        "participants": _number(form, "participants", integer=True, required=False),
-        "emprise_m2": _number(form, "emprise_m2", required=False),
-        "k": max(1, min(k, 50)),
-    }
+    return PlannedEvent(
+        nature=nature,
+        starts_at=starts,
+        duration_hours=float(_number(form, "duration_hours") or 0),
+        participants=float(_number(form, "participants") or 0),
+        place=place,
+        latitude=latitude,
+        longitude=longitude,
+        emprise_m2=_number(form, "emprise_m2", required=False),
+        sector=sector_of(int(arrondissement)) if arrondissement is not None else None,
+        k=max(1, min(k, 50)),
+    )
 
 
-def _plain(value: Any) -> Any:
-    """Dataclasses, frames and numpy values to plain Python for the template."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
-    if hasattr(value, "to_dict") and hasattr(value, "columns"):
-        return [_plain(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        return value.item()
-    return value
-
-
-def query(published: Path, event: dict[str, Any]) -> dict[str, Any]:
-    """Neighbours, forecast, risk and explanations of ``event`` among the published past events."""
+def query(published: Path, planned: Any) -> dict[str, Any]:
+    """Neighbours, forecast, risk and explanations of ``planned`` among the published past events."""
     if not published.exists():
         raise BadInput(f"nothing is published yet ({published}): run `observatoire demo` or the build_warehouse DAG")
-    from ...similarity.query import query_planned_event
+    from ...similarity import query_planned_event
 
-    k = int(event.pop("k", 10))
-    return dict(_plain(query_planned_event(published, event, k=k)))
+    result: dict[str, Any] = query_planned_event(published, planned).to_dict()
+    return result

@@ -1,0 +1,54 @@
+"""
+### Ingestion — Aix-Marseille-Provence Métropole
+
+Opendatasoft Explore API v2.1 of the Métropole's portal: tunnel closures, RTM disruptions and DataTourisme events. Only the contract's fields are requested (`select=`), so the portal's personal columns (DataTourisme contacts) never cross.
+
+**Schedule.** Daily at 03:00 Paris for the run's data interval, as a `where` on each dataset's update field (or its start field): backfills pull exactly their interval.
+
+Per dataset, one task group `pull → gate → load`:
+
+- **pull** lands each delivery unchanged (with a manifest: source, interval, sha256, rows, contract
+  version) in `landing/.incoming/`; truncated or partial answers are retried, never landed;
+- **gate** runs the privacy delivery gate: passing deliveries move to `landing/metropole/<dataset>/<delivery_id>/`
+  (read-only), refused or structurally invalid ones go whole to `quarantine/` with `reason.json`
+  (the task then fails, so the refusal is visible and alerts);
+- **load** validates rows against the contract (bad rows → `quarantine/…/rows.csv` with a reason each),
+  upserts `raw.metropole__<dataset>` in one transaction per batch (holds the `duckdb_warehouse_writer`
+  pool) and emits the dataset's Asset with delivery ids, rows loaded/quarantined and the gate result.
+
+Re-running a run, or re-pulling an interval, changes nothing (deterministic delivery ids, idempotent upserts).
+
+**Params.** `full_history` pulls the whole history up to the run's interval end in one run (the demo);
+`since` / `until` (ISO dates) override the interval.
+
+Connections: `observatoire_metropole` (HTTP, password = token/key; extra `base_url`) and
+`observatoire_drop` (extra `path`), given as `AIRFLOW_CONN_*` variables in the embedded profile.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import CronDataIntervalTimetable, dag
+
+from observatoire.contracts import contracts_of
+from observatoire.ingestion.airflow_tasks import dataset_task_group, default_args, ingestion_params
+
+
+@dag(
+    dag_id="ingest_metropole",
+    schedule=CronDataIntervalTimetable("0 3 * * *", timezone="Europe/Paris"),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params=ingestion_params(),
+    tags=["observatoire", "ingestion", "metropole", "daily"],
+    doc_md=__doc__,
+)
+def ingest_metropole() -> None:
+    for contract in contracts_of("metropole"):
+        dataset_task_group(contract)
+
+
+ingest_metropole()

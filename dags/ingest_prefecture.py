@@ -1,0 +1,54 @@
+"""
+### Ingestion — Préfecture de police des Bouches-du-Rhône
+
+Daily Cortège exports (CSV, `;`, Windows-1252, `dd/mm/yyyy HH:MM` Europe/Paris, decimal comma) dropped in `drop/prefecture/<dataset>/`.
+
+**Schedule.** Daily at 02:00 Paris: every dropped file not landed yet, up to the end of the run's interval (late files are picked up by the next run).
+
+Per dataset, one task group `pull → gate → load`:
+
+- **pull** lands each delivery unchanged (with a manifest: source, interval, sha256, rows, contract
+  version) in `landing/.incoming/`; truncated or partial answers are retried, never landed;
+- **gate** runs the privacy delivery gate: passing deliveries move to `landing/prefecture/<dataset>/<delivery_id>/`
+  (read-only), refused or structurally invalid ones go whole to `quarantine/` with `reason.json`
+  (the task then fails, so the refusal is visible and alerts);
+- **load** validates rows against the contract (bad rows → `quarantine/…/rows.csv` with a reason each),
+  upserts `raw.prefecture__<dataset>` in one transaction per batch (holds the `duckdb_warehouse_writer`
+  pool) and emits the dataset's Asset with delivery ids, rows loaded/quarantined and the gate result.
+
+Re-running a run, or re-pulling an interval, changes nothing (deterministic delivery ids, idempotent upserts).
+
+**Params.** `full_history` pulls the whole history up to the run's interval end in one run (the demo);
+`since` / `until` (ISO dates) override the interval.
+
+Connections: `observatoire_prefecture` (HTTP, password = token/key; extra `base_url`) and
+`observatoire_drop` (extra `path`), given as `AIRFLOW_CONN_*` variables in the embedded profile.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import CronDataIntervalTimetable, dag
+
+from observatoire.contracts import contracts_of
+from observatoire.ingestion.airflow_tasks import dataset_task_group, default_args, ingestion_params
+
+
+@dag(
+    dag_id="ingest_prefecture",
+    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Europe/Paris"),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params=ingestion_params(),
+    tags=["observatoire", "ingestion", "prefecture", "daily"],
+    doc_md=__doc__,
+)
+def ingest_prefecture() -> None:
+    for contract in contracts_of("prefecture"):
+        dataset_task_group(contract)
+
+
+ingest_prefecture()
