@@ -17,6 +17,8 @@ FAST_RETRIES = RetryPolicy(attempts=4, backoff_s=0.01, backoff_max_s=0.05, retry
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
+    # The gate's rules all run; only the Great Expectations evidence (seconds per call) is skipped.
+    monkeypatch.setenv("OBSERVATOIRE_GATE_EVIDENCE", "0")
     return tmp_path
 
 

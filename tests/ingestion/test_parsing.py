@@ -64,11 +64,11 @@ def test_each_broken_value_is_quarantined_with_its_reason(change: tuple[str, str
 def test_pattern_mismatch_and_iso_timestamps() -> None:
     contract = get_contract("ville", "activite_police_municipale")
     data = (
-        "heure,carreau,categorie,nb_faits,nb_interventions,agents_engages\n"
-        "2025-07-01T14:00:00+02:00,CRS3035RES200mN2242600E3955400,tranquillite,2,1,3\n"
-        "2025-07-01T15:00:00+02:00,N2242600E3955400,tranquillite,2,1,3\n"
-        "hier,CRS3035RES200mN2242600E3955400,vol,2,1,3\n"
-    ).encode()
+        b"heure,carreau,categorie,nb_faits,nb_interventions,agents_engages\n"
+        b"2025-07-01T14:00:00+02:00,CRS3035RES200mN2242600E3955400,tranquillite,2,1,3\n"
+        b"2025-07-01T15:00:00+02:00,N2242600E3955400,tranquillite,2,1,3\n"
+        b"hier,CRS3035RES200mN2242600E3955400,vol,2,1,3\n"
+    )
     result = validate(contract, read_csv(contract, data, "activite.csv"))
     assert result.valid.iloc[0]["heure"] == pd.Timestamp("2025-07-01T12:00:00Z")
     assert list(result.rejected["reason"]) == [

@@ -60,9 +60,11 @@ def build_clean_published(path: Path, rows: int = 20) -> Path:
                 + ", ".join(f'"{c}" {t}' for c, t in zip(columns, types, strict=True))
                 + ")"
             )
-            for i in range(rows):
-                values = ", ".join(_value(c, t, i) for c, t in zip(columns, types, strict=True))
-                con.execute(f"INSERT INTO {table} VALUES ({values})")
+            values = ", ".join(
+                "(" + ", ".join(_value(c, t, i) for c, t in zip(columns, types, strict=True)) + ")"
+                for i in range(rows)
+            )
+            con.execute(f"INSERT INTO {table} VALUES {values}")
     finally:
         con.close()
     return path

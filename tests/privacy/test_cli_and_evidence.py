@@ -79,7 +79,10 @@ def test_gates_record_great_expectations_data_docs(tmp_path: Path, _home: Path) 
         in failed["privacy_delivery.metropole__datatourisme_poi"]
     )
 
-    published = check_published_tables(build_clean_published(tmp_path / "p.duckdb"))
+    # three tables keep the test fast; every table is covered by the engine tests
+    published = check_published_tables(
+        build_clean_published(tmp_path / "p.duckdb"), tables=["fct_event", "dim_sector", "publish_log"]
+    )
     assert published.passed, published.message
 
     docs = _home / "docs" / "data_docs"

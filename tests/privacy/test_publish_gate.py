@@ -124,3 +124,13 @@ def test_marts_declaration_matches_dbt_when_available() -> None:
                 if spec is None or not spec.allows(column["name"]):
                     missing.append(f"{model['name']}.{column['name']}")
     assert not missing, f"declare in expectations/published_tables.yml after review: {missing}"
+
+
+def test_result_fits_the_publication_interface(published: Path) -> None:
+    import json
+
+    from observatoire.publish import GateOutcome
+
+    result = check_published_tables(published, evidence=False)
+    outcome = GateOutcome(result.passed, result.summary)
+    assert outcome.passed and json.loads(json.dumps(dict(outcome.summary)))["tables"] == len(result.checks)

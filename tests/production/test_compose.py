@@ -95,6 +95,25 @@ def test_common_block_is_the_celery_production_configuration(document, variables
     assert "_PIP_ADDITIONAL_REQUIREMENTS" not in compose.COMPOSE_FILE.read_text()
 
 
+def test_env_example_connections_parse_like_the_embedded_profile(tmp_path):
+    """The demo connections use the same fields as the embedded profile's, and the package reads them."""
+    from observatoire.ingestion.connections import parse_connection
+    from observatoire.orchestration.environment import partner_connections
+
+    example = compose.env_example()
+    embedded = partner_connections(8765, "t", "k", tmp_path, history_start="2026-01-01")
+    for variable, value in embedded.items():
+        ours = json.loads(example[variable])
+        assert ours["conn_type"] == json.loads(value)["conn_type"]
+        assert set(ours.get("extra", {})) <= set(json.loads(value).get("extra", {}))
+        connection = parse_connection(variable.removeprefix("AIRFLOW_CONN_").lower(), example[variable])
+        if connection.conn_type == "http":
+            prefix = variable.rsplit("_", 1)[1].lower()
+            assert connection.base_url == f"http://partners:8765/{prefix}"
+        else:
+            assert connection.extra["path"] == "/var/lib/observatoire/drop"
+
+
 def test_required_secrets_are_enforced_and_none_is_committed(document):
     used = compose.variables_in(document)
     for name in REQUIRED_SECRETS:
@@ -121,6 +140,8 @@ def test_init_and_pool_name_agree_with_the_package(document):
 
 
 def test_native_plan_runs_what_the_compose_file_says(document, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")  # a developer's shell must not leak in
+    monkeypatch.setenv("OBSERVATOIRE_HOME", "/somewhere/else")
     """The native proof's processes: the compose commands and environments, with only the per-host
     differences (ports, loopback binds, Celery node names) and the image's locations changed."""
     stack = ProductionStack(StackSettings(work_dir=tmp_path, workers=2))
@@ -147,10 +168,14 @@ def test_native_plan_runs_what_the_compose_file_says(document, tmp_path, monkeyp
                 if key in NATIVE_ONLY_KEYS:
                     continue
                 assert process.env.get(key) == value, f"{process.name}: {key}"
-            changed = {
-                key for key in process.env if key in NATIVE_ONLY_KEYS or key in IMAGE_LOCATION_KEYS
+            # Any Airflow or Observatoire setting beyond the compose file's is a per-host one or an image
+            # location; nothing inherited from the developer's shell slips in.
+            extra_settings = {
+                key
+                for key in process.env
+                if key.startswith(("AIRFLOW", "OBSERVATOIRE_")) and key not in svc.environment
             }
-            assert changed <= NATIVE_ONLY_KEYS | set(IMAGE_LOCATION_KEYS)
+            assert extra_settings <= NATIVE_ONLY_KEYS | set(IMAGE_LOCATION_KEYS), process.name
     # The native run binds the partners to loopback; the container binds the compose network.
     partners = by_service["partners"][0]
     assert partners.env["OBSERVATOIRE_PARTNERS_BIND"] == ""

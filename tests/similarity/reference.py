@@ -22,7 +22,11 @@ def brute_force(events: Events, config: SimilarityConfig, k: int) -> dict[str, l
         d2 = global_d2(axis_d2(events.axes.take(np.full(len(idx), i)), events.axes.take(idx), config), config)
         ranked = sorted(
             zip(idx.tolist(), d2.tolist(), strict=True),
-            key=lambda pair: (round(pair[1], ORDER_DECIMALS), -int(events.start_us[pair[0]]), str(events.ids[pair[0]])),
+            key=lambda pair: (
+                round(pair[1], ORDER_DECIMALS),
+                -int(events.start_us[pair[0]]),
+                str(events.ids[pair[0]]),
+            ),
         )
         answer[str(events.ids[i])] = [(str(events.ids[j]), d) for j, d in ranked[:k]]
     return answer

@@ -81,8 +81,18 @@ def synthetic_frame(n: int, seed: int = 0, years: float = 10.0, duplicates: floa
     if n_dup:
         src = rng.integers(0, n, n_dup)
         dst = rng.integers(0, n, n_dup)
-        for col in (c.NATURE, c.NATURE_FAMILY, c.LATITUDE, c.LONGITUDE, c.SECTOR, c.DURATION_HOURS,
-                    c.PARTICIPANTS, c.EMPRISE_M2, c.PLACE_NAME, c.ARRONDISSEMENT):
+        for col in (
+            c.NATURE,
+            c.NATURE_FAMILY,
+            c.LATITUDE,
+            c.LONGITUDE,
+            c.SECTOR,
+            c.DURATION_HOURS,
+            c.PARTICIPANTS,
+            c.EMPRISE_M2,
+            c.PLACE_NAME,
+            c.ARRONDISSEMENT,
+        ):
             frame.loc[dst, col] = frame.loc[src, col].to_numpy()
         same_start = rng.random(n_dup) < 0.5
         frame.loc[dst[same_start], c.STARTS_AT] = frame.loc[src[same_start], c.STARTS_AT].to_numpy()

@@ -19,10 +19,21 @@ from .synthetic import synthetic_frame
 
 def _event(**overrides: object) -> dict[str, object]:
     row: dict[str, object] = {
-        c.EVENT_ID: "a", c.NATURE: "concert", c.NATURE_FAMILY: "spectacle_vivant", c.PLACE_NAME: "X",
-        c.LATITUDE: 43.30, c.LONGITUDE: 5.38, c.SECTOR: 1, c.STARTS_AT: pd.Timestamp("2024-06-01 20:00", tz="UTC"),
-        c.DURATION_HOURS: 3.0, c.PARTICIPANTS: 1000, c.EMPRISE_M2: 500.0, c.EMPRISE_IMPUTED: False,
-        c.IS_WEEKEND: True, c.IS_SUMMER: True, c.TOOK_PLACE: True,
+        c.EVENT_ID: "a",
+        c.NATURE: "concert",
+        c.NATURE_FAMILY: "spectacle_vivant",
+        c.PLACE_NAME: "X",
+        c.LATITUDE: 43.30,
+        c.LONGITUDE: 5.38,
+        c.SECTOR: 1,
+        c.STARTS_AT: pd.Timestamp("2024-06-01 20:00", tz="UTC"),
+        c.DURATION_HOURS: 3.0,
+        c.PARTICIPANTS: 1000,
+        c.EMPRISE_M2: 500.0,
+        c.EMPRISE_IMPUTED: False,
+        c.IS_WEEKEND: True,
+        c.IS_SUMMER: True,
+        c.TOOK_PLACE: True,
     }
     row.update(overrides)
     return row
@@ -48,9 +59,9 @@ def test_each_axis_matches_design(config: SimilarityConfig) -> None:
 
 def test_location_is_great_circle_km(config: SimilarityConfig) -> None:
     # One degree of latitude is 111.19 km on the mean-radius sphere.
-    assert haversine_km(np.array([43.0]), np.array([5.0]), np.array([44.0]), np.array([5.0]))[0] == pytest.approx(
-        111.195, abs=0.01
-    )
+    assert haversine_km(np.array([43.0]), np.array([5.0]), np.array([44.0]), np.array([5.0]))[
+        0
+    ] == pytest.approx(111.195, abs=0.01)
     d = _pair({c.LATITUDE: 43.31}, config)
     assert math.sqrt(d["location"]) == pytest.approx(1.1119, abs=1e-3)  # km / scale 1.0
     doubled = config.canonical()
@@ -102,5 +113,9 @@ def test_encoded_distance_is_a_tight_lower_bound_of_d2(config: SimilarityConfig)
     pipeline = build_encoder(no_location, events.natures, events.families).fit(events.frame)
     X = encode(pipeline, events.frame)
     encoded = ((X[a] - X[b]) ** 2).sum(axis=1)
-    assert np.allclose(encoded, global_d2(axis_d2(events.axes.take(a), events.axes.take(b), no_location), no_location),
-                       rtol=0, atol=1e-12)
+    assert np.allclose(
+        encoded,
+        global_d2(axis_d2(events.axes.take(a), events.axes.take(b), no_location), no_location),
+        rtol=0,
+        atol=1e-12,
+    )

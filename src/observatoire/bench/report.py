@@ -24,8 +24,10 @@ class Target:
     limit: str
     measured: str
     met: bool | None
-    """None: not measurable in this run (a stage failed or is missing)."""
+    """On wall time. None: not measurable in this run (a stage failed or is missing)."""
     note: str = ""
+    met_on_cpu: bool | None = None
+    """On CPU seconds: what the verdict would be with the cores to ourselves (the machine is shared)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -33,6 +35,7 @@ class Target:
             "limit": self.limit,
             "measured": self.measured,
             "met": self.met,
+            "met_on_cpu": self.met_on_cpu,
             "note": self.note,
         }
 
@@ -91,7 +94,10 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             entry["increment"] = chain_total(scenario["increment"], BUILD_STAGES)
         queries = _by_name(stages).get("queries")
         if queries and queries["ok"]:
-            entry["query_ms"] = {k: queries["details"].get(k) for k in ("p50_ms", "p95_ms", "max_ms")}
+            entry["query_ms"] = {
+                k: queries["details"].get(k)
+                for k in ("p50_ms", "p95_ms", "max_ms", "p50_cpu_ms", "p95_cpu_ms")
+            }
         summary["scenarios"].append(entry)
     longest = max(summary["scenarios"], key=lambda s: s["years"]) if summary["scenarios"] else None
     targets = []
@@ -105,9 +111,10 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             Target(
                 f"full build, {label}, deliveries to published file (Airflow excluded)",
                 f"< {FULL_BUILD_TARGET_S:.0f} s",
-                f"{full['wall_s']:.1f} s",
+                f"{full['wall_s']:.1f} s wall, {full['cpu_s']:.1f} s CPU",
                 (full["wall_s"] < FULL_BUILD_TARGET_S) if full["complete"] else None,
                 incomplete,
+                (full["cpu_s"] < FULL_BUILD_TARGET_S) if full["complete"] else None,
             )
         )
         targets.append(
@@ -117,6 +124,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 f"{full['peak_rss_mb']:.0f} MB",
                 (full["peak_rss_mb"] < FULL_BUILD_MEMORY_TARGET_MB) if full["complete"] else None,
                 incomplete,
+                (full["peak_rss_mb"] < FULL_BUILD_MEMORY_TARGET_MB) if full["complete"] else None,
             )
         )
         increment = longest.get("increment")
@@ -130,9 +138,10 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 Target(
                     f"daily increment on top of {label}, through publication",
                     f"< {INCREMENT_TARGET_S:.0f} s",
-                    f"{increment['wall_s']:.1f} s",
+                    f"{increment['wall_s']:.1f} s wall, {increment['cpu_s']:.1f} s CPU",
                     (increment["wall_s"] < INCREMENT_TARGET_S) if increment["complete"] else None,
                     note,
+                    (increment["cpu_s"] < INCREMENT_TARGET_S) if increment["complete"] else None,
                 )
             )
     synthetic = results.get("synthetic_similarity") or {}
@@ -142,9 +151,12 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             Target(
                 f"similarity index at {SIMILARITY_TARGET_EVENTS:,} events",
                 f"< {SIMILARITY_TARGET_S:.0f} s",
-                f"{synthetic['wall_s']:.1f} s ({events:,} events)" if synthetic.get("ok") else "failed",
+                f"{synthetic['wall_s']:.1f} s wall, {synthetic['cpu_s']:.1f} s CPU ({events:,} events)"
+                if synthetic.get("ok")
+                else "failed",
                 (synthetic["wall_s"] < SIMILARITY_TARGET_S) if synthetic.get("ok") else None,
                 "" if synthetic.get("ok") else str(synthetic.get("error", ""))[:200],
+                (synthetic["cpu_s"] < SIMILARITY_TARGET_S) if synthetic.get("ok") else None,
             )
         )
     query = longest.get("query_ms") if longest else None
@@ -152,9 +164,14 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         Target(
             "one similar-events query, warm process",
             f"< {QUERY_TARGET_MS:.0f} ms (p95)",
-            f"p50 {query['p50_ms']} ms, p95 {query['p95_ms']} ms" if query else "not measured",
+            f"p50 {query['p50_ms']} ms, p95 {query['p95_ms']} ms (CPU p95 {query.get('p95_cpu_ms')} ms)"
+            if query
+            else "not measured",
             (float(query["p95_ms"]) < QUERY_TARGET_MS) if query else None,
             "" if query else _query_note(scenarios),
+            (float(query["p95_cpu_ms"]) < QUERY_TARGET_MS)
+            if query and query.get("p95_cpu_ms") is not None
+            else None,
         )
     )
     summary["targets"] = [t.to_dict() for t in targets]
@@ -238,24 +255,34 @@ def markdown(results: dict[str, Any], summary: dict[str, Any]) -> str:
         "",
         "## Targets",
         "",
-        "| target | limit | measured | verdict | note |",
-        "| --- | --- | --- | --- | --- |",
+        "Verdict on wall time as measured, and on CPU time: what the stage would take with the cores to itself "
+        "(the stages are essentially single-threaded; DuckDB's parallel parts make CPU time an upper bound).",
+        "",
+        "| target | limit | measured | verdict (wall) | verdict (CPU) | note |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for t in summary["targets"]:
-        out.append(f"| {t['target']} | {t['limit']} | {t['measured']} | {_verdict(t['met'])} | {t['note']} |")
+        out.append(
+            f"| {t['target']} | {t['limit']} | {t['measured']} | {_verdict(t['met'])} | "
+            f"{_verdict(t.get('met_on_cpu'))} | {t['note']} |"
+        )
     out += [
         "",
         "## Growth: the full build by history length",
         "",
-        "| history | reference read s | ingestion s | dbt → published s | full build s | s per year | peak RSS MB | complete |",
+        "| history | reference read s | ingestion s (CPU) | dbt → published s (CPU) | full build s (CPU) "
+        "| s per year (CPU) | peak RSS MB | complete |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for s in summary["scenarios"]:
+        years = s["years"] or 1
         out.append(
-            f"| {s['label']} | {_fmt(s['reference_read_s'], 2)} | {_fmt(s['ingestion']['wall_s'])} | "
-            f"{_fmt(s['warehouse_to_published']['wall_s'])} | {_fmt(s['full_build']['wall_s'])} | "
-            f"{_fmt(s['full_build_s_per_year'])} | {_fmt(s['full_build']['peak_rss_mb'], 0)} | "
-            f"{'yes' if s['full_build']['complete'] else 'no'} |"
+            f"| {s['label']} | {_fmt(s['reference_read_s'], 2)} | "
+            f"{_fmt(s['ingestion']['wall_s'])} ({_fmt(s['ingestion']['cpu_s'])}) | "
+            f"{_fmt(s['warehouse_to_published']['wall_s'])} ({_fmt(s['warehouse_to_published']['cpu_s'])}) | "
+            f"{_fmt(s['full_build']['wall_s'])} ({_fmt(s['full_build']['cpu_s'])}) | "
+            f"{_fmt(s['full_build_s_per_year'])} ({_fmt(s['full_build']['cpu_s'] / years)}) | "
+            f"{_fmt(s['full_build']['peak_rss_mb'], 0)} | {'yes' if s['full_build']['complete'] else 'no'} |"
         )
     for scenario, entry in zip(results["scenarios"], summary["scenarios"], strict=True):
         out += ["", f"## {scenario['label']} history ({scenario['start']} → {scenario['end']})", ""]
@@ -337,10 +364,16 @@ def _profile(stage: dict[str, Any], top: int = 12) -> list[str]:
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:
     """The short table printed at the end of the run."""
-    lines = ["", f"{'target':<72} {'limit':>12} {'measured':>28}  verdict"]
+    lines = ["", f"{'target':<64} {'limit':>16} {'measured':>44}  wall / CPU verdict"]
+
+    def word(met: bool | None) -> str:
+        return "met" if met else ("MISSED" if met is False else "not measured")
+
     for t in summary["targets"]:
-        verdict = "met" if t["met"] else ("MISSED" if t["met"] is False else "not measured")
-        lines.append(f"{t['target'][:72]:<72} {t['limit']:>12} {t['measured'][:28]:>28}  {verdict}")
+        lines.append(
+            f"{t['target'][:64]:<64} {t['limit']:>16} {t['measured'][:44]:>44}  "
+            f"{word(t['met'])} / {word(t.get('met_on_cpu'))}"
+        )
     lines.append("")
     lines.append(
         f"{'history':<10} {'ingest s':>10} {'dbt→pub s':>10} {'full s':>10} {'s/year':>8} {'peak MB':>8}"
@@ -371,3 +404,25 @@ def write(results: dict[str, Any], out: Path) -> tuple[Path, Path]:
     if not results["options"].get("quick_days"):
         (out / "latest.md").write_text(text, encoding="utf-8")
     return json_path, md_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m observatoire.bench.report RESULTS.json [OUT]``: rewrite the Markdown from a results file."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m observatoire.bench.report RESULTS.json [OUT_DIR]", file=sys.stderr)
+        return 2
+    source = Path(args[0])
+    results = json.loads(source.read_text(encoding="utf-8"))
+    results.pop("summary", None)
+    json_path, md_path = write(results, Path(args[1]) if len(args) > 1 else source.parent)
+    for line in summary_lines(summarise(results)):
+        print(line)
+    print(f"\nwritten: {json_path} and {md_path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

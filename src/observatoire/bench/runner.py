@@ -324,7 +324,9 @@ class Bench:
             if scenario is longest:
                 synthetic = self.run_synthetic()
             if checkpoint is not None:
-                checkpoint(self._results(started, info, sorted(done, key=lambda s: s.days), synthetic, final=False))
+                checkpoint(
+                    self._results(started, info, sorted(done, key=lambda s: s.days), synthetic, final=False)
+                )
             if not o.keep and scenario is not longest:
                 shutil.rmtree(scenario.home, ignore_errors=True)
         return self._results(started, info, sorted(done, key=lambda s: s.days), synthetic, final=True)

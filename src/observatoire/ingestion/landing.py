@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ..config import paths
+from ..config import Paths, paths
 from ..contracts import Contract
 from .delivery import FetchedDelivery
 
@@ -32,8 +32,19 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
+_PATHS_CACHE: dict[str | None, Paths] = {}
+
+
+def _paths() -> Paths:
+    """``config.paths()``, resolved once per ``OBSERVATOIRE_HOME`` value (called for every delivery)."""
+    key = os.environ.get("OBSERVATOIRE_HOME")
+    if key not in _PATHS_CACHE:
+        _PATHS_CACHE[key] = paths()
+    return _PATHS_CACHE[key]
+
+
 def dataset_dir(stage: Stage, contract: Contract) -> Path:
-    p = paths()
+    p = _paths()
     if stage == "incoming":
         return p.landing / INCOMING / contract.partner / contract.dataset
     if stage == "landing":
@@ -110,13 +121,11 @@ def stage_incoming(fetched: FetchedDelivery) -> tuple[str, Stage | None]:
         }
         write_json_atomically(temporary / MANIFEST, manifest)
         os.rename(temporary, target)
-    except FileExistsError:  # another process staged the same delivery meanwhile
-        shutil.rmtree(temporary, ignore_errors=True)
-    except OSError as error:
+    except OSError:
         shutil.rmtree(temporary, ignore_errors=True)
         if not target.is_dir():
             raise
-        del error
+        # Another process staged the same delivery meanwhile: same id, same content.
     return delivery_id, None
 
 

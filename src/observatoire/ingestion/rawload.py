@@ -103,21 +103,19 @@ def recorded_ids(con: duckdb.DuckDBPyConnection, contract: Contract) -> set[str]
 
 
 def _typed_frame(contract: Contract, items: Sequence[LoadItem]) -> pd.DataFrame:
-    frames = []
-    sequence = 0
-    for item in items:
-        if item.valid.empty:
-            continue
-        frame = item.valid.loc[:, list(contract.field_names)].copy()
-        frame["_delivery_id"] = item.delivery_id
-        frame["_version_at"] = pd.Timestamp(item.version_at) if item.version_at is not None else pd.NaT
-        frame["_seq"] = np.arange(sequence, sequence + len(frame), dtype="int64")
-        sequence += len(frame)
-        frames.append(frame.reset_index(drop=True))
-    if not frames:
+    """The batch's valid rows in one frame, with the delivery id, its version and the row order."""
+    loaded = [item for item in items if not item.valid.empty]
+    if not loaded:
         return pd.DataFrame()
-    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    fields = list(contract.field_names)
+    frames = [item.valid.loc[:, fields] for item in loaded]
+    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+    lengths = [len(f) for f in frames]
+    combined["_delivery_id"] = np.repeat(np.array([i.delivery_id for i in loaded], dtype=object), lengths)
+    versions = pd.to_datetime(pd.Series([i.version_at for i in loaded], dtype=object), utc=True)
+    combined["_version_at"] = np.repeat(versions.to_numpy(), lengths)
     combined["_version_at"] = pd.to_datetime(combined["_version_at"], utc=True)
+    combined["_seq"] = np.arange(len(combined), dtype="int64")
     return combined
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..contracts import Contract
@@ -158,7 +159,11 @@ def read_csv(contract: Contract, data: bytes, file_name: str) -> DeliveryTable:
         raise StructureError(
             f"{file_name}: line {reader.line_num} is not valid CSV ({error})", kind="not_csv"
         ) from error
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    frame = pd.DataFrame(
+        {name: np.array(values, dtype=object) for name, values in zip(header, columns, strict=True)},
+        columns=header,
+    )
     return DeliveryTable(frame, labels, header, extra, malformed)
 
 

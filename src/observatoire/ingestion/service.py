@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ..config import paths
@@ -328,24 +329,63 @@ def _version_at(manifest: dict[str, Any]) -> datetime:
     return parse_instant(str(text))
 
 
-def prepare_load(contract: Contract, delivery_id: str, table: DeliveryTable | None = None) -> rawload.LoadItem:
-    """Validate a landed delivery, write its rejected rows to quarantine, and return what to load."""
-    folder = landing.delivery_dir("landing", contract, delivery_id)
-    manifest = landing.read_manifest(folder)
-    if table is None:
-        names = [f["name"] for f in manifest["files"]]
-        table = read_delivery(contract, folder, names, manifest["payload"], manifest.get("records_key"))
-    result = validate(contract, table)
-    write_rejected_rows(contract, delivery_id, result.rejected, result.rows)
-    return rawload.LoadItem(
-        delivery_id=delivery_id,
-        manifest=manifest,
-        valid=result.valid,
-        rows_total=result.rows,
-        rows_quarantined=result.rows_rejected,
-        gate=manifest.get("gate") or {},
-        version_at=_version_at(manifest),
+def prepare_loads(contract: Contract, entries: list[tuple[str, DeliveryTable | None]]) -> list[rawload.LoadItem]:
+    """Validate landed deliveries together (one vectorised pass), write each one's rejected rows to
+    quarantine, and return what to load per delivery."""
+    manifests: list[dict[str, Any]] = []
+    tables: list[DeliveryTable] = []
+    for delivery_id, table in entries:
+        folder = landing.delivery_dir("landing", contract, delivery_id)
+        manifest = landing.read_manifest(folder)
+        if table is None:
+            names = [f["name"] for f in manifest["files"]]
+            table = read_delivery(contract, folder, names, manifest["payload"], manifest.get("records_key"))
+        manifests.append(manifest)
+        tables.append(table)
+    fields = list(contract.field_names)
+    frames = [t.frame.reindex(columns=fields) for t in tables]
+    owners = np.concatenate([np.full(len(f), i, dtype="int64") for i, f in enumerate(frames)]) if frames else None
+    combined = DeliveryTable(
+        frame=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True),
+        labels=[label for t in tables for label in t.labels],
+        columns=fields,
     )
+    result = validate(contract, combined, groups=owners)
+    assert owners is not None and result.rejected_positions is not None
+    # Rows stay in delivery order: each delivery's rows are one contiguous slice (cheap views).
+    valid_owner = owners[result.valid.index.to_numpy()]
+    rejected_owner = owners[result.rejected_positions[result.rejected_positions >= 0]]
+    codes = np.arange(len(entries) + 1)
+    valid_bounds = np.searchsorted(valid_owner, codes)
+    rejected_bounds = np.searchsorted(rejected_owner, codes)
+    items = []
+    for index, ((delivery_id, _), manifest, table) in enumerate(zip(entries, manifests, tables, strict=True)):
+        valid = result.valid.iloc[valid_bounds[index] : valid_bounds[index + 1]]
+        rejected = result.rejected.iloc[rejected_bounds[index] : rejected_bounds[index + 1]]
+        if table.malformed:
+            width = len(fields)
+            rows = [[m.label, m.reason, *(list(m.values) + [""] * width)[:width]] for m in table.malformed]
+            rejected = pd.concat([rejected, pd.DataFrame(rows, columns=["row", "reason", *fields])], ignore_index=True)
+        if len(valid) + len(rejected) != table.rows:
+            raise AssertionError(f"{delivery_id}: {len(valid)} valid + {len(rejected)} rejected != {table.rows} rows")
+        write_rejected_rows(contract, delivery_id, rejected.reset_index(drop=True), table.rows)
+        items.append(
+            rawload.LoadItem(
+                delivery_id=delivery_id,
+                manifest=manifest,
+                valid=valid,
+                rows_total=table.rows,
+                rows_quarantined=len(rejected),
+                gate=manifest.get("gate") or {},
+                version_at=_version_at(manifest),
+            )
+        )
+    return items
+
+
+def prepare_load(contract: Contract, delivery_id: str, table: DeliveryTable | None = None) -> rawload.LoadItem:
+    """Validate one landed delivery (see :func:`prepare_loads`)."""
+    return prepare_loads(contract, [(delivery_id, table)])[0]
 
 
 def _quarantined_item(contract: Contract, delivery_id: str) -> rawload.LoadItem | None:
@@ -375,18 +415,34 @@ class _Loader:
         self.contract = contract
         self.report = report
         self.pending: list[rawload.LoadItem] = []
+        self.to_validate: list[tuple[str, DeliveryTable | None]] = []
         self.rows = 0
         self.known = rawload.recorded_ids(con, contract)
 
+    def is_pending(self, delivery_id: str) -> bool:
+        return any(i.delivery_id == delivery_id for i in self.pending) or any(
+            d == delivery_id for d, _ in self.to_validate
+        )
+
     def add(self, item: rawload.LoadItem) -> None:
+        """A delivery quarantined whole: recorded in the ledger with the next batch."""
         if item.delivery_id in self.known:
             return
         self.pending.append(item)
-        self.rows += len(item.valid)
+
+    def add_landed(self, delivery_id: str, table: DeliveryTable | None = None) -> None:
+        """A landed delivery to validate and load (``table`` if it was already read)."""
+        if delivery_id in self.known:
+            return
+        self.to_validate.append((delivery_id, table))
+        self.rows += len(table.frame) if table is not None else 500
         if self.rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
+        if self.to_validate:
+            self.pending.extend(prepare_loads(self.contract, self.to_validate))
+            self.to_validate = []
         if not self.pending:
             return
         done = rawload.load_batch(self.con, self.contract, self.pending)
@@ -422,7 +478,7 @@ def load_dataset(
             if delivery_id in loader.known:
                 continue
             if landing.where_is(contract, delivery_id) == "landing":
-                loader.add(prepare_load(contract, delivery_id))
+                loader.add_landed(delivery_id)
             else:
                 quarantined = _quarantined_item(contract, delivery_id)
                 if quarantined is not None:
@@ -471,7 +527,7 @@ def ingest_dataset(
 
         def hand_on(step: GateStep) -> None:
             if step.status == "landed":
-                loader.add(prepare_load(contract, step.delivery_id, step.table))
+                loader.add_landed(step.delivery_id, step.table)
             else:
                 item = _quarantined_item(contract, step.delivery_id)
                 if item is not None:
@@ -483,8 +539,8 @@ def ingest_dataset(
         keeper.flush()
         # Deliveries landed by an earlier, interrupted run are loaded too.
         for delivery_id in landing.landed_ids(contract):
-            if delivery_id not in loader.known and all(i.delivery_id != delivery_id for i in loader.pending):
-                loader.add(prepare_load(contract, delivery_id))
+            if delivery_id not in loader.known and not loader.is_pending(delivery_id):
+                loader.add_landed(delivery_id)
         loader.flush()
     finally:
         if own:
@@ -563,7 +619,7 @@ def ingest_file(partner: str, dataset: str, path: Path) -> DatasetReport:
             if delivery_id in loader.known:
                 _report_previous(con, contract, delivery_id, report)
             else:
-                loader.add(prepare_load(contract, delivery_id, step.table if step else None))
+                loader.add_landed(delivery_id, step.table if step else None)
                 loader.flush()
         else:
             quarantined = _quarantined_item(contract, delivery_id)

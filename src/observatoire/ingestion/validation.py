@@ -31,6 +31,8 @@ class ValidationResult:
     rejected: pd.DataFrame
     """``row``, ``reason`` and the delivered values (as text) of each rejected row."""
     rows: int
+    rejected_positions: np.ndarray | None = None
+    """Position in the delivery table of each rejected row (-1 for malformed rows, listed last)."""
 
     @property
     def rows_valid(self) -> int:
@@ -228,8 +230,12 @@ def _constant(text: str) -> Callable[[int], str]:
     return lambda _position: text
 
 
-def validate(contract: Contract, table: DeliveryTable) -> ValidationResult:
-    """Split the delivered rows into valid typed rows and rejected rows with reasons."""
+def validate(contract: Contract, table: DeliveryTable, groups: np.ndarray | None = None) -> ValidationResult:
+    """Split the delivered rows into valid typed rows and rejected rows with reasons.
+
+    ``groups`` (one code per row) validates several deliveries at once: duplicate keys are then looked
+    for within each delivery only.
+    """
     frame = table.frame.reset_index(drop=True)
     checker = _Checker(table)
     typed: dict[str, pd.Series] = {}
@@ -258,39 +264,44 @@ def validate(contract: Contract, table: DeliveryTable) -> ValidationResult:
             lambda i: f"{e_name} {_show(frame[e_name].iat[i])} is before "
             f"{s_name} {_show(frame[s_name].iat[i])}",
         )
-    _flag_duplicate_keys(checker, contract, typed, n)
+    _flag_duplicate_keys(checker, contract, typed, n, groups)
     bad = np.zeros(n, dtype=bool)
     if checker.reasons:
         bad[list(checker.reasons)] = True
     valid = pd.DataFrame(typed, index=frame.index)[~bad]
     rejected = _rejected_frame(table, frame, checker, bad)
-    result = ValidationResult(valid=valid, rejected=rejected, rows=table.rows)
+    positions = np.concatenate([np.flatnonzero(bad), np.full(len(table.malformed), -1)]).astype("int64")
+    result = ValidationResult(valid=valid, rejected=rejected, rows=table.rows, rejected_positions=positions)
     assert result.rows_valid + result.rows_rejected == table.rows, "every delivered row is loaded or quarantined"
     return result
 
 
-def _flag_duplicate_keys(checker: _Checker, contract: Contract, typed: dict[str, pd.Series], n: int) -> None:
+def _flag_duplicate_keys(
+    checker: _Checker, contract: Contract, typed: dict[str, pd.Series], n: int, groups: np.ndarray | None
+) -> None:
     """Two rows with the same key in one delivery: keep the latest version (or the last row)."""
     if n < 2:
         return
     keys = pd.DataFrame({name: typed[name] for name in contract.key})
-    if keys.isna().any(axis=1).all():
+    group_columns = list(contract.key)
+    if groups is not None:
+        keys.insert(0, "_group", groups)
+        group_columns = ["_group", *group_columns]
+    missing = keys[list(contract.key)].isna().any(axis=1).to_numpy(dtype=bool)
+    if missing.all():
         return
-    duplicated = keys.duplicated(keep=False).to_numpy(dtype=bool) & ~keys.isna().any(axis=1).to_numpy(dtype=bool)
+    duplicated = keys.duplicated(keep=False).to_numpy(dtype=bool) & ~missing
     if not duplicated.any():
         return
-    order = pd.DataFrame({"position": np.arange(n)})
-    if contract.updated_field:
-        order["updated"] = typed[contract.updated_field]
     subset = keys[duplicated].copy()
     subset["_position"] = np.flatnonzero(duplicated)
     if contract.updated_field:
         subset["_updated"] = typed[contract.updated_field][duplicated]
         subset = subset.sort_values(["_updated", "_position"], na_position="first")
-    groups = subset.groupby(list(contract.key), sort=False, dropna=True)["_position"]
+    grouped = subset.groupby(group_columns, sort=False, dropna=True)["_position"]
     labels = checker.table.labels
     key_text = ", ".join(contract.key)
-    for _, positions in groups:
+    for _, positions in grouped:
         ordered = list(positions)
         kept = ordered[-1]
         for position in ordered[:-1]:

@@ -88,19 +88,32 @@ def admin_password(home: AirflowHome) -> str:
     return password
 
 
-def partner_connections(port: int, city_token: str, smtpc_key: str, drop: Path) -> dict[str, str]:
+def partner_history_start(paths: Paths) -> str | None:
+    """First day the simulated partners hold (their store's manifest), so pulls do not probe earlier days."""
+    manifest = paths.partners / "manifest.json"
+    if not manifest.is_file():
+        return None
+    start = json.loads(manifest.read_text(encoding="utf-8")).get("start")
+    return str(start) if start else None
+
+
+def partner_connections(
+    port: int, city_token: str, smtpc_key: str, drop: Path, history_start: str | None = None
+) -> dict[str, str]:
     """The four partner connections as ``AIRFLOW_CONN_*`` values (Airflow's JSON connection format)."""
 
-    def http(password: str) -> str:
-        # The connectors add each partner's path prefix (/ville, /smtpc, /metropole) themselves.
+    def http(password: str, prefix: str) -> str:
+        extra: dict[str, str] = {"base_url": f"http://{PARTNER_HOST}:{port}{prefix}"}
+        if history_start:
+            extra["history_start"] = history_start
         return json.dumps(
-            {"conn_type": "http", "host": PARTNER_HOST, "port": port, "schema": "http", "password": password}
+            {"conn_type": "http", "host": PARTNER_HOST, "port": port, "schema": "http", "password": password, "extra": extra}
         )
 
     return {
-        "AIRFLOW_CONN_OBSERVATOIRE_VILLE": http(city_token),
-        "AIRFLOW_CONN_OBSERVATOIRE_SMTPC": http(smtpc_key),
-        "AIRFLOW_CONN_OBSERVATOIRE_METROPOLE": http(""),
+        "AIRFLOW_CONN_OBSERVATOIRE_VILLE": http(city_token, "/ville"),
+        "AIRFLOW_CONN_OBSERVATOIRE_SMTPC": http(smtpc_key, "/smtpc"),
+        "AIRFLOW_CONN_OBSERVATOIRE_METROPOLE": http("", "/metropole"),
         "AIRFLOW_CONN_OBSERVATOIRE_DROP": json.dumps({"conn_type": "fs", "extra": {"path": str(drop)}}),
     }
 
@@ -165,6 +178,7 @@ def airflow_environment(
                 city_token or city_token_from_env(),
                 smtpc_key or smtpc_key_from_env(),
                 paths.drop,
+                partner_history_start(paths),
             )
         )
     return env

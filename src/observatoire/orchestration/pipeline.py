@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -40,10 +41,14 @@ HISTORY_PARAM = "full_history"
 
 
 class Progress:
-    """Progress lines on stdout with the elapsed time; Airflow's own logs go to stderr/log files."""
+    """Progress lines with the elapsed time, on the console even while Airflow's output is redirected."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stdout
+        if stream is None:
+            sys.stdout.flush()
+            # A private copy of the console: `console_to_log` re-points file descriptor 1, not this one.
+            stream = open(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")  # noqa: SIM115
+        self.stream = stream
         self.started = time.monotonic()
 
     @property
@@ -69,6 +74,35 @@ def ingestion_dag_ids(dags: dict[str, Any]) -> list[str]:
     return sorted(d for d in dags if d.startswith(INGESTION_PREFIX))
 
 
+@contextlib.contextmanager
+def console_to_log(log_file: Path, enabled: bool) -> Iterator[None]:
+    """Send everything written to stdout/stderr (Airflow's and dbt's task logs) to ``log_file``.
+
+    Airflow configures its loggers to write to the process's standard streams, and ``dag.test()`` runs
+    every task in this process: redirecting the file descriptors is the one way to keep the console
+    for progress lines whatever the logging set-up. The log file keeps everything for diagnosis.
+    """
+    if not enabled:
+        yield
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_file, "a", encoding="utf-8") as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def quiet_airflow(verbose: bool) -> None:
     """Keep the console for progress lines: Airflow and dbt log at WARNING unless ``-v``."""
     if verbose:
@@ -83,11 +117,21 @@ def run_pipeline(
     *,
     full_history: bool,
     partner_port: int | None,
+    verbose: bool = False,
 ) -> PipelineReport:
     """Every ingestion DAG, then ``build_warehouse``, through ``dag.test()``; stops at the first failure."""
     env = environment.airflow_environment(paths, partner_port=partner_port)
     environment.activate(env)
-    environment.write_env_file(environment.airflow_home(paths), env)
+    home = environment.airflow_home(paths)
+    environment.write_env_file(home, env)
+    log_file = home.path / "logs" / f"pipeline-{datetime.now():%Y%m%dT%H%M%S}.log"
+    if not verbose:
+        progress(f"Airflow and dbt output goes to {log_file}")
+    with console_to_log(log_file, enabled=not verbose):
+        return _run_dags(paths, progress, env, full_history=full_history)
+
+
+def _run_dags(paths: Paths, progress: Progress, env: dict[str, str], *, full_history: bool) -> PipelineReport:
     progress(f"Airflow home {env['AIRFLOW_HOME']} (SQLite, LocalExecutor): preparing the metadata database")
     environment.prepare_metadata_database()
 
@@ -138,7 +182,9 @@ def simulated_partners(paths: Paths, progress: Progress) -> Iterator[int]:
     from ..partner_server.server import running_partners
 
     with running_partners(paths.home) as server:
-        progress(f"simulated partners serving on {server.base_url}")
+        if server.releaser is not None and not server.releaser.wait_released(timeout=300):
+            raise ObservatoireError("the simulated partners did not release their daily files within 5 minutes")
+        progress(f"simulated partners serving on {server.base_url} (daily files released into {paths.drop})")
         yield server.port
 
 
@@ -184,7 +230,7 @@ def demo(
     progress(f"Observatoire demo in {paths.home}")
     generate_history(paths, progress, years=years, days=days, scale=scale, seed=seed, end=end)
     with simulated_partners(paths, progress) as port:
-        report = run_pipeline(paths, progress, full_history=True, partner_port=port)
+        report = run_pipeline(paths, progress, full_history=True, partner_port=port, verbose=verbose)
     from . import summary
 
     summary.print_summary(paths, report, progress, sample_k=sample_k)
@@ -198,9 +244,9 @@ def run(paths: Paths, *, serve_partners: bool, verbose: bool = False, stream: Te
     progress(f"Observatoire pipeline run in {paths.home} ({datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
     if serve_partners:
         with simulated_partners(paths, progress) as port:
-            report = run_pipeline(paths, progress, full_history=False, partner_port=port)
+            report = run_pipeline(paths, progress, full_history=False, partner_port=port, verbose=verbose)
     else:
-        report = run_pipeline(paths, progress, full_history=False, partner_port=None)
+        report = run_pipeline(paths, progress, full_history=False, partner_port=None, verbose=verbose)
     from . import summary
 
     summary.print_summary(paths, report, progress, sample_k=0)

@@ -29,6 +29,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="task slots per worker (default 2)")
     parser.add_argument("--days", type=int, default=30, help="days of generated partner data (default 30)")
     parser.add_argument("--scale", type=float, default=0.2, help="volume scale of the generated data (default 0.2)")
+    parser.add_argument(
+        "--with-schedules",
+        action="store_true",
+        help="let the scheduler create timetable and asset-triggered runs (build_warehouse then starts from "
+        "its assets); by default the check triggers every run itself",
+    )
     parser.add_argument("--probe-only", action="store_true", help="only the writer-pool probe, not the pipeline")
     parser.add_argument("--work-dir", type=Path, help="keep Airflow's home, data and logs here (default: temporary)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory and the database afterwards")
@@ -51,6 +57,7 @@ def prod_check(args: argparse.Namespace) -> int:
             work_dir=args.work_dir.resolve() if args.work_dir else None,
             keep=args.keep,
             partners=not args.probe_only,
+            job_schedule=args.with_schedules,
         ),
         pipeline=not args.probe_only,
     )

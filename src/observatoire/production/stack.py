@@ -22,7 +22,6 @@ that nothing else is overridden.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 import shutil
@@ -73,12 +72,14 @@ NATIVE_ONLY_KEYS = frozenset(
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT",
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE",
         "OBSERVATOIRE_PARTNERS_BIND",
         "OBSERVATOIRE_PARTNERS_PORT",
         MARKER_ENV,
     }
 )
-"""Per-process settings only a shared host needs (ports, loopback binds, the run marker)."""
+"""Per-process settings only a shared host needs (ports, loopback binds, the run marker), and the
+test's one scheduling knob (see :attr:`StackSettings.job_schedule`)."""
 
 SERVICE_ORDER = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 PROBE_DAG_FILE = Path(__file__).with_name("probe_dag.py")
@@ -138,6 +139,11 @@ class StackSettings:
     extra_dags: tuple[Path, ...] = (PROBE_DAG_FILE,)
     """DAG files added next to the repository's ``dags/*.py`` (the pool probe)."""
     startup_timeout_s: float = 180.0
+    job_schedule: bool = False
+    """Let the scheduler create runs from timetables and assets. Off by default in the check, which
+    triggers every run itself: unpausing an hourly ingestion DAG would otherwise queue its latest
+    scheduled interval ahead of the check's run (max one active run), doubling the ingestion time.
+    On, the check waits for build_warehouse's asset schedule instead of triggering it."""
 
 
 @dataclass
@@ -221,18 +227,13 @@ class ProductionStack:
         redis = urlsplit(self.redis_url)
         drop = self.paths.drop
 
-        def http(password: str, **extra: str) -> str:
-            connection: dict[str, Any] = {
-                "conn_type": "http",
-                "host": "127.0.0.1",
-                "port": self.partner_port,
-                "schema": "http",
-                "password": password,
-            }
-            if extra:
-                connection["extra"] = extra
-            return json.dumps(connection)
+        from ..orchestration.environment import partner_connections
 
+        # The same connection values as the embedded profile (one format for the package to parse),
+        # with the generated period's first day as the start of a full-history pull.
+        connections = partner_connections(
+            self.partner_port, "demo-city-token", "demo-smtpc-key", drop, history_start=self.demo_start.isoformat()
+        )
         return {
             "POSTGRES_USER": pg.username or "postgres",
             # Trust authentication here; a password is still required by the compose file's rules.
@@ -254,11 +255,7 @@ class ProductionStack:
             "OBSERVATOIRE_ADMIN_USERNAME": ADMIN_USER,
             "OBSERVATOIRE_ADMIN_PASSWORD": self.admin_password,
             "OBSERVATOIRE_ADMIN_EMAIL": "admin@example.org",
-            "AIRFLOW_CONN_OBSERVATOIRE_VILLE": http("demo-city-token"),
-            # SMTPC files are asked for day by day from history_start: the generated period's first day.
-            "AIRFLOW_CONN_OBSERVATOIRE_SMTPC": http("demo-smtpc-key", history_start=self.demo_start.isoformat()),
-            "AIRFLOW_CONN_OBSERVATOIRE_METROPOLE": http(""),
-            "AIRFLOW_CONN_OBSERVATOIRE_DROP": json.dumps({"conn_type": "fs", "extra": {"path": str(drop)}}),
+            **connections,
             "OBSERVATOIRE_DEMO_CITY_TOKEN": "demo-city-token",
             "OBSERVATOIRE_DEMO_SMTPC_KEY": "demo-smtpc-key",
             "OBSERVATOIRE_DEMO_DAYS": str(self.settings.demo_days),
@@ -331,7 +328,8 @@ class ProductionStack:
                 {
                     "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
                     "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
-                },
+                }
+                | ({} if self.settings.job_schedule else {"AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}),
                 [],
             )
         )

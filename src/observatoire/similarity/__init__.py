@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BuildResult", "PlannedEvent", "QueryResult", "SimilarityConfig", "build_similarity_index",
-           "load_config", "query_planned_event"]
+__all__ = [
+    "BuildResult",
+    "PlannedEvent",
+    "QueryResult",
+    "SimilarityConfig",
+    "build_similarity_index",
+    "load_config",
+    "query_planned_event",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,9 @@ def weighted_forecast(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
     w = np.where(known, weights[:, None], 0.0)
     total = w.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, (w * np.nan_to_num(values)).sum(axis=0) / np.where(total > 0, total, 1), np.nan)
+        return np.where(
+            total > 0, (w * np.nan_to_num(values)).sum(axis=0) / np.where(total > 0, total, 1), np.nan
+        )
 
 
 def neighbour_forecasts(neighbours: Neighbours, Y: np.ndarray, n_events: int) -> np.ndarray:
@@ -52,7 +54,9 @@ def past_means(events: Events, Y: np.ndarray, members: np.ndarray, queries: np.n
     counts = np.vstack([np.zeros(Y.shape[1]), np.cumsum(~np.isnan(values), axis=0)])
     before = np.searchsorted(events.start_us[members], events.start_us[queries], side="left")
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts[before] > 0, sums[before] / np.where(counts[before] > 0, counts[before], 1), np.nan)
+        return np.where(
+            counts[before] > 0, sums[before] / np.where(counts[before] > 0, counts[before], 1), np.nan
+        )
 
 
 def evaluation_period(events: Events, days: int) -> tuple[int, int] | None:
@@ -106,11 +110,12 @@ def evaluate(
                 }
             )
         ranked = sorted((m for m in METHODS if maes[m] is not None), key=lambda m: maes[m])  # type: ignore[arg-type, return-value]
-        for row in rows[-len(METHODS):]:
+        for row in rows[-len(METHODS) :]:
             method = str(row["method"])
             row["mae_rank"] = ranked.index(method) + 1 if method in ranked else None
             row["index_beats"] = (
-                None if method == "similarity_index" or maes[method] is None or maes["similarity_index"] is None
+                None
+                if method == "similarity_index" or maes[method] is None or maes["similarity_index"] is None
                 else bool(maes["similarity_index"] < maes[method])  # type: ignore[operator]
             )
     frame = pd.DataFrame(rows)

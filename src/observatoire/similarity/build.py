@@ -87,6 +87,11 @@ def build_similarity_index(
     )
     log.info(
         "similarity index: %d events, %d neighbour rows in %.1f s (%.1f s CPU), config %s, data %s",
-        result.events, result.pairs, result.seconds, result.cpu_seconds, fingerprint[:19], snapshot[:19],
+        result.events,
+        result.pairs,
+        result.seconds,
+        result.cpu_seconds,
+        fingerprint[:19],
+        snapshot[:19],
     )
     return result

@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
     where.add_argument("--place", help='a known venue name, e.g. "Orange Vélodrome"')
     where.add_argument("--lat", type=float, help="latitude (WGS84); requires --lon")
     similar.add_argument("--lon", type=float, help="longitude (WGS84)")
-    similar.add_argument("--sector", type=int, help="city sector 1-8 (default: the place's, or the nearest venue's)")
+    similar.add_argument(
+        "--sector", type=int, help="city sector 1-8 (default: the place's, or the nearest venue's)"
+    )
     similar.add_argument("--nature", required=True, help="nature code or label, e.g. match_football")
     similar.add_argument("--participants", required=True, type=float, help="expected participants")
     similar.add_argument("--start", required=True, help='start, Paris time: "YYYY-MM-DD HH:MM"')
@@ -47,7 +49,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     notice.add_argument("--db", type=Path, help="DuckDB file (default: the published file)")
-    notice.add_argument("--out", type=Path, help="output folder (default: $OBSERVATOIRE_HOME/docs/transparency)")
+    notice.add_argument(
+        "--out", type=Path, help="output folder (default: $OBSERVATOIRE_HOME/docs/transparency)"
+    )
     notice.set_defaults(handler=run_transparency)
 
 

@@ -19,12 +19,14 @@ ORDER_DECIMALS = 12
 _HALF = 0.5
 
 
-def haversine_km(lat_a: np.ndarray, lon_a: np.ndarray, lat_b: np.ndarray, lon_b: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lat_a: np.ndarray | float, lon_a: np.ndarray | float, lat_b: np.ndarray | float, lon_b: np.ndarray | float
+) -> np.ndarray:
     phi_a, phi_b = np.radians(lat_a), np.radians(lat_b)
     dphi = phi_b - phi_a
     dlambda = np.radians(lon_b) - np.radians(lon_a)
     h = np.sin(dphi * 0.5) ** 2 + np.cos(phi_a) * np.cos(phi_b) * np.sin(dlambda * 0.5) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
 def axis_d2(a: AxisArrays, b: AxisArrays, config: SimilarityConfig) -> dict[str, np.ndarray]:

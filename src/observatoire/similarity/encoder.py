@@ -82,7 +82,10 @@ def _one_hot(categories: list[Any], factor: float) -> Pipeline:
     return Pipeline(
         [
             ("one_hot", OneHotEncoder(categories=[categories], handle_unknown="ignore", sparse_output=False)),
-            ("scale", FunctionTransformer(_times, kw_args={"factor": factor}, feature_names_out="one-to-one")),
+            (
+                "scale",
+                FunctionTransformer(_times, kw_args={"factor": factor}, feature_names_out="one-to-one"),
+            ),
         ]
     )
 

@@ -15,8 +15,16 @@ from .encoder import build_encoder, columns_of, encode
 from .events import Events
 from .search import DEFAULT_BLOCK_SIZE, Neighbours, build_search_space, find_neighbours
 
-# Axes searched inside the KD-trees; nature defines the groups (see search.py).
-TREE_BLOCKS: tuple[str, ...] = ("location", "participants", "sector", "weekend", "summer", "emprise", "duration")
+# Axes searched inside the per-group ball trees; nature defines the groups (see search.py).
+TREE_BLOCKS: tuple[str, ...] = (
+    "location",
+    "participants",
+    "sector",
+    "weekend",
+    "summer",
+    "emprise",
+    "duration",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,9 @@ def explain_pairs(
     return out
 
 
-def similarity_frame(index: FittedIndex, config: SimilarityConfig, fingerprint: str, snapshot: str) -> pd.DataFrame:
+def similarity_frame(
+    index: FittedIndex, config: SimilarityConfig, fingerprint: str, snapshot: str
+) -> pd.DataFrame:
     """The rows of ``event_similarity``."""
     ev, nb = index.events, index.neighbours
     frame = pd.DataFrame(

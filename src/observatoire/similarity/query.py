@@ -35,7 +35,7 @@ from ..config import TIMEZONE
 from ..errors import BadInput
 from . import columns as c
 from .config import AXES, SimilarityConfig, config_from_dict, load_config
-from .distance import axis_d2, haversine_km, order_key, shares
+from .distance import axis_d2, global_d2, haversine_km, order_key, shares
 from .events import AxisArrays, Events, from_utc_microseconds, log1p10, to_utc_microseconds
 from .explain import AxisValues, axis_sentence
 from .loading import connect_read_only, load_events_from, natures_of, places_of, read_table, table_ref
@@ -136,6 +136,8 @@ class LoadedIndex:
     pool_start: np.ndarray
     Y: np.ndarray
     data_snapshot_id: str | None
+    emprise_by_nature: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    """Per nature code: (start, footprint, measured?) of the events that took place, in time order."""
 
 
 _CACHE: dict[Path, tuple[tuple[int, int], LoadedIndex]] = {}
@@ -186,6 +188,7 @@ def load_index(db: Path) -> LoadedIndex:
             pool_start=events.start_us[pool],
             Y=events.outcome_matrix(config.outcomes),
             data_snapshot_id=snapshot or events.snapshot_id(),
+            emprise_by_nature=_emprise_by_nature(events, pool),
         )
         _CACHE[path] = (key, loaded)
         return loaded
@@ -204,7 +207,11 @@ def _match(value: str, known: dict[str, str], what: str) -> str:
         return hit
     close = difflib.get_close_matches(_fold(value), list(folded), n=5, cutoff=0.5)
     suggestions = sorted({folded[name] for name in close})
-    hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else f"; known {what}s: {', '.join(sorted(set(known.values()))[:20])}"
+    hint = (
+        f"; did you mean: {', '.join(suggestions)}?"
+        if suggestions
+        else f"; known {what}s: {', '.join(sorted(set(known.values()))[:20])}"
+    )
     raise BadInput(f"unknown {what} {value!r}{hint}")
 
 
@@ -239,8 +246,15 @@ def _start_utc(value: datetime | str) -> pd.Timestamp:
 
 
 def _positive(value: float | None, name: str, allow_zero: bool = True) -> float:
-    if value is None or not math.isfinite(float(value)) or float(value) < 0 or (not allow_zero and float(value) == 0):
-        raise BadInput(f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
+    if (
+        value is None
+        or not math.isfinite(float(value))
+        or float(value) < 0
+        or (not allow_zero and float(value) == 0)
+    ):
+        raise BadInput(
+            f"{name} must be a {'non-negative' if allow_zero else 'positive'} number, got {value!r}"
+        )
     return float(value)
 
 
@@ -272,15 +286,27 @@ def _location(index: LoadedIndex, planned: PlannedEvent) -> tuple[str | None, fl
     return None, lat, lon, int(a.sector[int(np.argmin(dist))]), "nearest event"
 
 
-def _impute_emprise(index: LoadedIndex, nature: str, past: np.ndarray) -> float:
-    frame = index.events.frame
-    rows = frame.iloc[past]
-    same = rows[rows[c.NATURE] == nature]
-    measured = same[~same[c.EMPRISE_IMPUTED].fillna(False).astype(bool)]
-    for candidate in (measured, same, rows):
-        values = candidate[c.EMPRISE_M2].dropna()
-        if len(values):
-            return float(values.median())
+def _emprise_by_nature(events: Events, pool: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    emprise = events.frame[c.EMPRISE_M2].to_numpy(dtype="float64")
+    measured = ~events.frame[c.EMPRISE_IMPUTED].fillna(False).to_numpy(dtype=bool)
+    nature = events.axes.nature[pool]
+    out: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for code in np.unique(nature):
+        members = pool[nature == code]
+        out[int(code)] = (events.start_us[members], emprise[members], measured[members])
+    return out
+
+
+def _impute_emprise(index: LoadedIndex, nature_code: int, start_us: int, n_past: int) -> float:
+    """Median footprint of past events of the nature: measured ones, else all, else all past events."""
+    if nature_code in index.emprise_by_nature:
+        starts, emprise, measured = index.emprise_by_nature[nature_code]
+        before = int(np.searchsorted(starts, start_us, side="left"))
+        for values in (emprise[:before][measured[:before]], emprise[:before]):
+            if len(values):
+                return float(np.median(values))
+    if n_past:
+        return float(10 ** np.median(index.pool_axes.log_emprise[:n_past]) - 1.0)
     raise BadInput("no past event to impute the footprint from: give --emprise")
 
 
@@ -316,12 +342,14 @@ def query_planned_event(db: Path | str, planned: PlannedEvent) -> QueryResult:
     n_past = int(np.searchsorted(index.pool_start, start_us, side="left"))
     past = index.pool[:n_past]
     notes: list[str] = []
-    emprise_imputed = planned.emprise_m2 is None
-    emprise = _impute_emprise(index, nature, past) if emprise_imputed else _positive(planned.emprise_m2, "emprise")
-    if emprise_imputed:
-        notes.append(f"footprint imputed: median of past '{nature}' events = {emprise:.0f} m²")
     ev = index.events
     nature_code = ev.natures.index(nature) if nature in ev.natures else len(ev.natures)
+    emprise_imputed = planned.emprise_m2 is None
+    if emprise_imputed:
+        emprise = _impute_emprise(index, nature_code, start_us, n_past)
+        notes.append(f"footprint imputed: median of past '{nature}' events = {emprise:.0f} m²")
+    else:
+        emprise = _positive(planned.emprise_m2, "emprise")
     family_code = ev.families.index(family) if family in ev.families else len(ev.families)
     target = AxisArrays(
         latitude=np.array([lat]),
@@ -338,17 +366,14 @@ def query_planned_event(db: Path | str, planned: PlannedEvent) -> QueryResult:
     pa = index.pool_axes
     past_axes = AxisArrays(**{name: getattr(pa, name)[:n_past] for name in pa.__dataclass_fields__})
     d2_axes = axis_d2(target, past_axes, cfg)
-    d2 = np.zeros(n_past)
-    for axis in AXES:
-        d2 = d2 + cfg.weight(axis) * d2_axes[axis]
-    d2 = d2 / cfg.total_weight
+    d2 = global_d2(d2_axes, cfg)  # the very function the table was computed with
+    key = order_key(d2)
     if n_past > k:
-        # Only the candidates that can reach the top k need the full tie-aware ordering.
-        cutoff = np.partition(order_key(d2), k - 1)[k - 1]
-        chosen = np.flatnonzero(order_key(d2) <= cutoff)
+        # Only the candidates that can reach the top k (ties included) need the full ordering.
+        chosen = np.flatnonzero(key <= np.partition(key, k - 1)[k - 1])
     else:
         chosen = np.arange(n_past)
-    order = chosen[np.lexsort((past[chosen], -ev.start_us[past[chosen]], order_key(d2[chosen])))][:k]
+    order = chosen[np.lexsort((past[chosen], -ev.start_us[past[chosen]], key[chosen]))][:k]
     top = past[order]
     axis_top = {axis: d2_axes[axis][order] for axis in AXES}
     axis_share = shares(axis_top, cfg)
@@ -360,8 +385,14 @@ def query_planned_event(db: Path | str, planned: PlannedEvent) -> QueryResult:
     for i, pos in enumerate(top):
         row = frame.iloc[int(pos)]
         values = AxisValues(
-            str(row[c.NATURE]), str(row[c.NATURE_FAMILY]), int(row[c.SECTOR]), bool(row[c.IS_WEEKEND]),
-            bool(row[c.IS_SUMMER]), float(row[c.PARTICIPANTS]), float(row[c.EMPRISE_M2]), float(row[c.DURATION_HOURS]),
+            str(row[c.NATURE]),
+            str(row[c.NATURE_FAMILY]),
+            int(row[c.SECTOR]),
+            bool(row[c.IS_WEEKEND]),
+            bool(row[c.IS_SUMMER]),
+            float(row[c.PARTICIPANTS]),
+            float(row[c.EMPRISE_M2]),
+            float(row[c.DURATION_HOURS]),
         )
         explanations = [
             AxisExplanation(
@@ -394,17 +425,30 @@ def query_planned_event(db: Path | str, planned: PlannedEvent) -> QueryResult:
     for j, outcome in enumerate(cfg.outcomes):
         y = index.Y[top, j]
         known = ~np.isnan(y)
-        forecast[outcome] = float((weights[known] * y[known]).sum() / weights[known].sum()) if known.any() else None
+        forecast[outcome] = (
+            float((weights[known] * y[known]).sum() / weights[known].sum()) if known.any() else None
+        )
     risk_j = cfg.outcomes.index(cfg.risk_outcome)
     score, share = risk_score(forecast[cfg.risk_outcome], index.Y[past, risk_j])
     if n_past == 0:
         notes.append("no past event started before this date: nothing to compare with")
     return QueryResult(
         planned=ResolvedPlanned(
-            nature=nature, nature_family=family, place_name=place, latitude=lat, longitude=lon,
-            sector=sector, sector_source=sector_source, starts_at_utc=start.isoformat(),
-            starts_at_local=local.strftime("%Y-%m-%d %H:%M"), is_weekend=bool(weekend), is_summer=bool(summer),
-            participants=participants, duration_hours=duration, emprise_m2=emprise, emprise_imputed=emprise_imputed,
+            nature=nature,
+            nature_family=family,
+            place_name=place,
+            latitude=lat,
+            longitude=lon,
+            sector=sector,
+            sector_source=sector_source,
+            starts_at_utc=start.isoformat(),
+            starts_at_local=local.strftime("%Y-%m-%d %H:%M"),
+            is_weekend=bool(weekend),
+            is_summer=bool(summer),
+            participants=participants,
+            duration_hours=duration,
+            emprise_m2=emprise,
+            emprise_imputed=emprise_imputed,
         ),
         k=k,
         neighbours=neighbours,

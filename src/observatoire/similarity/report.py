@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from .query import QueryResult
 
-_HEADLINE_OUTCOMES = ("offences_total", "interventions_total", "agents_total", "rtm_disruptions", "conflict_count")
+_HEADLINE_OUTCOMES = (
+    "offences_total",
+    "interventions_total",
+    "agents_total",
+    "rtm_disruptions",
+    "conflict_count",
+)
 
 _TEXT = {
     "en": {
@@ -53,7 +59,9 @@ def format_result(result: QueryResult, lang: str = "en") -> str:
     else:
         lines.append(f"{t['neighbours']} (k={result.k}):")
         for n in result.neighbours:
-            outcomes = ", ".join(f"{o}={_fmt(n.outcomes.get(o))}" for o in _HEADLINE_OUTCOMES if o in n.outcomes)
+            outcomes = ", ".join(
+                f"{o}={_fmt(n.outcomes.get(o))}" for o in _HEADLINE_OUTCOMES if o in n.outcomes
+            )
             lines.append(
                 f"{n.rank:>3}. {n.similarity:.3f}  {n.starts_at_local}  {n.nature:<16} {n.place_name or '-'}  "
                 f"[{n.event_id}]"
@@ -61,7 +69,9 @@ def format_result(result: QueryResult, lang: str = "en") -> str:
             lines.append(f"       {outcomes}")
             ranked = sorted(n.axes, key=lambda a: -a.share_of_d2)
             words = "; ".join(
-                f"{(a.words_fr if lang == 'fr' else a.words_en)} ({a.share_of_d2:.0%})" for a in ranked if a.share_of_d2 > 0.005
+                f"{(a.words_fr if lang == 'fr' else a.words_en)} ({a.share_of_d2:.0%})"
+                for a in ranked
+                if a.share_of_d2 > 0.005
             ) or ("identique sur tous les axes" if lang == "fr" else "identical on every axis")
             lines.append(f"       {t['why']}: {words}")
         lines.append("")
@@ -69,9 +79,15 @@ def format_result(result: QueryResult, lang: str = "en") -> str:
         for outcome, value in result.forecast.items():
             lines.append(f"    {outcome:<30} {_fmt(value)}")
     if result.risk_score is not None and result.risk_share_below is not None:
-        help_text = t["risk_help"].format(outcome=result.risk_outcome, n=result.past_events, share=result.risk_share_below)
+        help_text = t["risk_help"].format(
+            outcome=result.risk_outcome, n=result.past_events, share=result.risk_share_below
+        )
         lines += ["", f"{t['risk']}: {result.risk_score}/10 — {help_text}"]
     for note in result.notes:
         lines.append(f"{t['note']}: {note}")
-    lines += ["", t["support"], f"config {result.config_fingerprint[:19]}…, data {str(result.data_snapshot_id)[:19]}…"]
+    lines += [
+        "",
+        t["support"],
+        f"config {result.config_fingerprint[:19]}…, data {str(result.data_snapshot_id)[:19]}…",
+    ]
     return "\n".join(lines)

@@ -4,7 +4,7 @@ The encoded squared distance |x_a − x_b|² (``encoder.py``) is a lower bound o
 (only the location axis differs: chord instead of great circle). We split the encoding in two:
 the *group* axes (by default nature, the heaviest categorical axis), whose part of D² only depends on
 the two events' groups (``group_cost[G, g]``), and the other coordinates, searched with one
-scikit-learn KD-tree per group. For an event q of group G and any past event e of group g:
+scikit-learn ball tree per group. For an event q of group G and any past event e of group g:
 
     lower_bound(q, e) = group_cost[G, g] + |t_q − t_e|²  <=  D²(q, e)
 
@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.neighbors import KDTree
+from sklearn.neighbors import BallTree
 from threadpoolctl import threadpool_limits
 
 from .config import SimilarityConfig
@@ -38,6 +38,9 @@ LOWER_BOUND_SLACK = 1e-9
 DEFAULT_BLOCK_SIZE = 2048
 _SEED_CANDIDATES = 2  # extra candidates per source for the first upper bound
 _NO_LIMIT = 1e12
+# Ball trees with small leaves measured fastest here (14 coordinates, one-hot sectors among them):
+# 30% less CPU than KD-trees at 30,000 events.
+_LEAF_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -136,17 +139,24 @@ class _Block:
     """The search for the events of one block [begin, end)."""
 
     def __init__(
-        self, events: Events, space: SearchSpace, pool_by_group: list[np.ndarray], pool: np.ndarray,
-        begin: int, end: int, config: SimilarityConfig, k: int,
+        self,
+        events: Events,
+        space: SearchSpace,
+        pool_by_group: list[np.ndarray],
+        pool: np.ndarray,
+        begin: int,
+        end: int,
+        config: SimilarityConfig,
+        k: int,
     ) -> None:
         self.events, self.space, self.config, self.k = events, space, config, k
         self.queries = np.arange(begin, end, dtype=np.int64)
         self.inside = pool[np.searchsorted(pool, begin) : np.searchsorted(pool, end)]
-        self.trees: dict[int, tuple[KDTree, np.ndarray]] = {}
+        self.trees: dict[int, tuple[BallTree, np.ndarray]] = {}
         for g, members in enumerate(pool_by_group):
             members = members[: np.searchsorted(members, begin)]
             if len(members):
-                self.trees[g] = (KDTree(space.tree_coords[members]), members)
+                self.trees[g] = (BallTree(space.tree_coords[members], leaf_size=_LEAF_SIZE), members)
 
     def _inside_lower_bounds(self) -> np.ndarray:
         """Lower bounds of D² from each query to each earlier event of the block (+inf if not earlier)."""
@@ -162,8 +172,10 @@ class _Block:
         cs: list[np.ndarray] = []
         if lb.shape[1]:
             m = min(kk, lb.shape[1])
-            part = np.argpartition(lb, m - 1, axis=1)[:, :m] if m < lb.shape[1] else (
-                np.broadcast_to(np.arange(lb.shape[1]), lb.shape)
+            part = (
+                np.argpartition(lb, m - 1, axis=1)[:, :m]
+                if m < lb.shape[1]
+                else (np.broadcast_to(np.arange(lb.shape[1]), lb.shape))
             )
             valid = np.isfinite(np.take_along_axis(lb, part, axis=1))
             qs.append(np.broadcast_to(self.queries[:, None], part.shape)[valid])
@@ -223,7 +235,7 @@ def find_neighbours(
     def run(bounds: tuple[int, int]) -> tuple[tuple[np.ndarray, ...], int]:
         return _Block(events, space, pool_by_group, pool, bounds[0], bounds[1], config, k).search()
 
-    # Blocks are independent: they run on threads (the KD-tree queries and numpy release the GIL),
+    # Blocks are independent: they run on threads (the tree queries and numpy release the GIL),
     # with BLAS kept to one thread each so that the two levels of parallelism do not fight.
     workers = max(1, min(workers or os.cpu_count() or 1, 8))
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool_exec:

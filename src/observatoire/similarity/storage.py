@@ -20,7 +20,9 @@ from .. import __version__
 SCHEMA = "marts"
 
 
-def replace_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], schema: str = SCHEMA) -> None:
+def replace_tables(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame], schema: str = SCHEMA
+) -> None:
     """Write every table to a staging name, then swap them all in one transaction.
 
     A reader sees either all the previous tables or all the new ones; a failure leaves the previous

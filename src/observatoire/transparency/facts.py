@@ -108,13 +108,23 @@ def collect_facts(db: Path) -> NoticeFacts:
     now = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     if not Path(db).exists():
         config = load_config()
-        return NoticeFacts(now, str(db), False, config, "default configuration file", _parameter_rows(config),
-                           partners=_partners(None))
+        return NoticeFacts(
+            now,
+            str(db),
+            False,
+            config,
+            "default configuration file",
+            _parameter_rows(config),
+            partners=_partners(None),
+        )
     con = connect_read_only(Path(db))
     try:
         params = read_table(con, c.SIMILARITY_PARAMETERS)
         if params is not None and len(params) and "config_json" in params.columns:
-            config, source = config_from_dict(json.loads(str(params["config_json"].iloc[0]))), "similarity_parameters"
+            config, source = (
+                config_from_dict(json.loads(str(params["config_json"].iloc[0]))),
+                "similarity_parameters",
+            )
         else:
             config, source = load_config(), "default configuration file"
         facts = NoticeFacts(now, str(db), True, config, source, _parameter_rows(config))
@@ -161,7 +171,9 @@ def collect_facts(db: Path) -> NoticeFacts:
             }
             detail = _json(latest.get("data_snapshot_detail"))
             if isinstance(detail, dict) and isinstance(detail.get("latest"), dict):
-                facts.deliveries = [{"dataset": k, "delivery": str(v)} for k, v in sorted(detail["latest"].items())]
+                facts.deliveries = [
+                    {"dataset": k, "delivery": str(v)} for k, v in sorted(detail["latest"].items())
+                ]
         return facts
     finally:
         con.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import markdown
+import markdown  # type: ignore[import-untyped]
 
 from .. import config as platform_config
 from .facts import NoticeFacts, collect_facts
@@ -17,37 +17,75 @@ from .facts import NoticeFacts, collect_facts
 LANGS: tuple[str, ...] = ("fr", "en")
 
 AXIS_LABELS = {
-    "fr": {"location": "Lieu", "participants": "Participants", "nature": "Nature", "sector": "Secteur",
-           "weekend": "Semaine / week-end", "summer": "Hiver / été", "emprise": "Emprise", "duration": "Durée"},
-    "en": {"location": "Location", "participants": "Participants", "nature": "Nature", "sector": "Sector",
-           "weekend": "Weekday / weekend", "summer": "Winter / summer", "emprise": "Footprint", "duration": "Duration"},
+    "fr": {
+        "location": "Lieu",
+        "participants": "Participants",
+        "nature": "Nature",
+        "sector": "Secteur",
+        "weekend": "Semaine / week-end",
+        "summer": "Hiver / été",
+        "emprise": "Emprise",
+        "duration": "Durée",
+    },
+    "en": {
+        "location": "Location",
+        "participants": "Participants",
+        "nature": "Nature",
+        "sector": "Sector",
+        "weekend": "Weekday / weekend",
+        "summer": "Winter / summer",
+        "emprise": "Footprint",
+        "duration": "Duration",
+    },
 }
 METHOD_LABELS = {
-    "fr": {"similarity_index": "Événements similaires (l'outil)", "same_nature_mean": "Moyenne de la même nature",
-           "global_mean": "Moyenne générale"},
-    "en": {"similarity_index": "Similar events (the tool)", "same_nature_mean": "Mean of the same nature",
-           "global_mean": "Overall mean"},
+    "fr": {
+        "similarity_index": "Événements similaires (l'outil)",
+        "same_nature_mean": "Moyenne de la même nature",
+        "global_mean": "Moyenne générale",
+    },
+    "en": {
+        "similarity_index": "Similar events (the tool)",
+        "same_nature_mean": "Mean of the same nature",
+        "global_mean": "Overall mean",
+    },
 }
 OUTCOME_LABELS = {
     "fr": {
-        "offences_total": "infractions (total)", "offences_atteinte_biens": "atteintes aux biens",
-        "offences_atteinte_personnes": "atteintes aux personnes", "offences_tranquillite": "atteintes à la tranquillité",
-        "offences_circulation": "infractions de circulation", "offences_stationnement": "infractions de stationnement",
-        "offences_environnement": "atteintes à l'environnement", "interventions_total": "interventions",
-        "agents_municipal": "agents de police municipale", "agents_prefecture": "effectifs de la Préfecture",
-        "agents_total": "effectifs totaux", "tunnel_traffic_deviation_pct": "écart de trafic du tunnel (%)",
-        "tunnel_incidents": "incidents du tunnel", "tunnel_closures": "fermetures du tunnel",
-        "rtm_disruptions": "perturbations RTM", "conflict_count": "conflits (travaux, autres événements)",
+        "offences_total": "infractions (total)",
+        "offences_atteinte_biens": "atteintes aux biens",
+        "offences_atteinte_personnes": "atteintes aux personnes",
+        "offences_tranquillite": "atteintes à la tranquillité",
+        "offences_circulation": "infractions de circulation",
+        "offences_stationnement": "infractions de stationnement",
+        "offences_environnement": "atteintes à l'environnement",
+        "interventions_total": "interventions",
+        "agents_municipal": "agents de police municipale",
+        "agents_prefecture": "effectifs de la Préfecture",
+        "agents_total": "effectifs totaux",
+        "tunnel_traffic_deviation_pct": "écart de trafic du tunnel (%)",
+        "tunnel_incidents": "incidents du tunnel",
+        "tunnel_closures": "fermetures du tunnel",
+        "rtm_disruptions": "perturbations RTM",
+        "conflict_count": "conflits (travaux, autres événements)",
     },
     "en": {
-        "offences_total": "offences (total)", "offences_atteinte_biens": "offences against property",
-        "offences_atteinte_personnes": "offences against persons", "offences_tranquillite": "public-tranquillity offences",
-        "offences_circulation": "traffic offences", "offences_stationnement": "parking offences",
-        "offences_environnement": "environmental offences", "interventions_total": "interventions",
-        "agents_municipal": "municipal police agents", "agents_prefecture": "Préfecture staff",
-        "agents_total": "total staff", "tunnel_traffic_deviation_pct": "tunnel traffic deviation (%)",
-        "tunnel_incidents": "tunnel incidents", "tunnel_closures": "tunnel closures",
-        "rtm_disruptions": "RTM disruptions", "conflict_count": "conflicts (works, other events)",
+        "offences_total": "offences (total)",
+        "offences_atteinte_biens": "offences against property",
+        "offences_atteinte_personnes": "offences against persons",
+        "offences_tranquillite": "public-tranquillity offences",
+        "offences_circulation": "traffic offences",
+        "offences_stationnement": "parking offences",
+        "offences_environnement": "environmental offences",
+        "interventions_total": "interventions",
+        "agents_municipal": "municipal police agents",
+        "agents_prefecture": "Préfecture staff",
+        "agents_total": "total staff",
+        "tunnel_traffic_deviation_pct": "tunnel traffic deviation (%)",
+        "tunnel_incidents": "tunnel incidents",
+        "tunnel_closures": "tunnel closures",
+        "rtm_disruptions": "RTM disruptions",
+        "conflict_count": "conflicts (works, other events)",
     },
 }
 PARTNER_LABELS = {

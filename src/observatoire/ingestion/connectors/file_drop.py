@@ -1,7 +1,7 @@
 """File drop (Préfecture exports, municipal police activity): ``<drop>/<partner>/<dataset>/<dataset>_YYYY-MM-DD.csv``.
 
-Picks the files not landed yet, up to the end of the pull's interval (late files are picked up by the
-next run). Each file is one delivery, copied into landing unchanged. A small index in
+Picks the files not landed yet whose day (Europe/Paris) is over at the end of the pull's interval; there is
+no lower bound, so a late file is picked up by the next run. Each file is one delivery, copied into landing unchanged. A small index in
 ``state/file_drop/`` remembers (size, mtime) of files already staged so that a run does not re-read
 ten years of files.
 """
@@ -86,8 +86,8 @@ def drop_files(contract: Contract, drop_root: Path, interval: Interval) -> list[
             log.warning("file drop %s: ignoring %s (not a real date)", folder, path.name)
             continue
         day_interval = Interval.of_day(day, FILE_DAY_ZONE)
-        if interval.end is not None and day_interval.start is not None and day_interval.start >= interval.end:
-            continue
+        if interval.end is not None and day_interval.end is not None and day_interval.end > interval.end:
+            continue  # the day is not over at the end of the interval
         found.append((day, path))
     return sorted(found)
 

@@ -237,3 +237,36 @@ if __name__ == "__main__":  # pragma: no cover - handy for manual runs
     import sys
 
     build_raw_warehouse(Path(sys.argv[1]))
+
+
+# Ground truth of the fixture, in the generator's format (truth/records.parquet): which partner records
+# are the same real event (None: not an event).
+FIXTURE_TRUTH: list[tuple[str | None, str, str, str]] = [
+    ("T1", "ville", "evenements", "VE-1"), ("T1", "metropole", "datatourisme_poi", "DT-1"),
+    ("T1", "prefecture", "operations_programmees", "OP-2"),
+    ("T2", "ville", "evenements", "VE-2"),
+    ("T3", "ville", "evenements", "VE-3"),
+    ("T4", "ville", "evenements", "VE-4"), ("T4", "prefecture", "manifestations", "C-0310"),
+    ("T5", "ville", "evenements", "VE-5"), ("T5", "ville", "arretes_circulation", "AR-2"),
+    ("T6", "ville", "evenements", "VE-6"),
+    ("T7", "prefecture", "manifestations", "C-0501"), ("T7", "ville", "arretes_circulation", "AR-1"),
+    ("T7", "metropole", "perturbations_rtm", "RTM-1"), ("T7", "prefecture", "operations_programmees", "OP-1"),
+    ("T8", "prefecture", "manifestations", "C-0915"),
+    ("T9", "prefecture", "visites_officielles", "V-1"),
+    ("T10", "metropole", "datatourisme_poi", "DT-2"),
+    ("T11", "metropole", "datatourisme_poi", "DT-3"),
+    (None, "metropole", "datatourisme_poi", "DT-4"),
+    (None, "ville", "arretes_circulation", "AR-3"), (None, "ville", "arretes_circulation", "AR-4"),
+    (None, "prefecture", "operations_programmees", "OP-3"), (None, "metropole", "perturbations_rtm", "RTM-2"),
+]  # fmt: skip
+
+
+def write_fixture_truth(path: Path) -> Path:
+    con = duckdb.connect()
+    try:
+        con.execute("create table t (true_event_id varchar, partner varchar, dataset varchar, record_id varchar)")
+        con.executemany("insert into t values (?, ?, ?, ?)", FIXTURE_TRUTH)
+        con.execute(f"copy (select *, 'event' as role from t) to '{path}' (format parquet)")
+    finally:
+        con.close()
+    return path

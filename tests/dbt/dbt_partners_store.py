@@ -13,7 +13,7 @@ import duckdb
 
 from observatoire.contracts import CONTRACTS, Contract
 
-from .raw_fixture import create_raw_tables
+from dbt_raw_fixture import create_raw_tables
 
 LOADED_AT = "2025-01-01 00:00:00+00"
 
