@@ -59,16 +59,30 @@ def run_dbt(args: list[str], warehouse: Path, target: Path):
 
     project = dbt_project_dir()
     with warehouse_env(warehouse):
-        return dbtRunner().invoke(
-            [
-                *args,
-                "--project-dir", str(project),
-                "--profiles-dir", str(project),
-                "--target-path", str(target),
-                "--log-path", str(target / "logs"),
-                "--quiet",
-            ]
-        )  # fmt: skip
+        try:
+            return dbtRunner().invoke(
+                [
+                    *args,
+                    "--project-dir", str(project),
+                    "--profiles-dir", str(project),
+                    "--target-path", str(target),
+                    "--log-path", str(target / "logs"),
+                    "--quiet",
+                ]
+            )  # fmt: skip
+        finally:
+            release_warehouse()
+
+
+def release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB connection open in the process after a run; close it so that the
+    tests (and the next run) can open the file with their own configuration."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = getattr(DuckDBConnectionManager, "_ENV", None)
+    if environment is not None:
+        environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 @pytest.fixture(scope="session")

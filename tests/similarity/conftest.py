@@ -17,7 +17,7 @@ def config() -> SimilarityConfig:
 
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
-    """A warehouse of 3,000 synthetic events with the index built (shared: building takes seconds)."""
+    """A warehouse of 2,000 synthetic events with the index built (shared: building takes seconds)."""
     folder = tmp_path_factory.mktemp("similarity")
-    warehouse = write_warehouse(folder / "warehouse.duckdb", synthetic_frame(3000, seed=11))
+    warehouse = write_warehouse(folder / "warehouse.duckdb", synthetic_frame(2000, seed=11))
     return warehouse, build_similarity_index(warehouse)

@@ -61,7 +61,7 @@ def test_evaluation_reports_every_method_and_outcome(built_warehouse: tuple[Path
 
 
 def test_rebuild_replaces_tables_atomically_and_saves_artefact(tmp_path: Path) -> None:
-    warehouse = write_warehouse(tmp_path / "warehouse.duckdb", synthetic_frame(500, seed=8))
+    warehouse = write_warehouse(tmp_path / "warehouse.duckdb", synthetic_frame(300, seed=8))
     first = build_similarity_index(warehouse)
     second = build_similarity_index(warehouse)
     assert first.data_snapshot_id == second.data_snapshot_id

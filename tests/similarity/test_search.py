@@ -123,7 +123,7 @@ _STARTS = pd.date_range("2024-01-01", periods=8, freq="D", tz="UTC")
 
 @st.composite
 def _frames(draw: st.DrawFn) -> pd.DataFrame:
-    n = draw(st.integers(min_value=1, max_value=30))
+    n = draw(st.integers(min_value=1, max_value=25))
     natures = list(FAMILIES)
     rows = []
     for i in range(n):
@@ -150,7 +150,7 @@ def _frames(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     frame=_frames(),
     block_size=st.integers(min_value=1, max_value=12),

@@ -86,9 +86,9 @@ located_closures as (
     union all
 
     select
-        'smtpc:smtpc__evenements_tunnel:' || tunnel_incidents.tunnel_incident_id,
-        'smtpc__evenements_tunnel',
-        'Tunnel Prado-Carénage - ' || tunnel_incidents.incident_type,
+        'smtpc:smtpc__evenements_tunnel:' || tunnel_incidents.tunnel_incident_id as conflicting_id,
+        'smtpc__evenements_tunnel' as conflicting_source,
+        'Tunnel Prado-Carénage - ' || tunnel_incidents.incident_type as conflicting_label,
         tunnels.latitude,
         tunnels.longitude,
         tunnel_incidents.starts_at,

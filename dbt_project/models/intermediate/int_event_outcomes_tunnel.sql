@@ -68,7 +68,11 @@ closures as (
         incident_type in ('FERMETURE_PROGRAMMEE', 'FERMETURE_INOPINEE') as is_closure
     from tunnel_incidents
     union all
-    select 'metropole:' || tunnel_closure_id, starts_at, ends_at, true as is_closure
+    select
+        'metropole:' || tunnel_closure_id as closure_key,
+        starts_at,
+        ends_at,
+        true as is_closure
     from metropole_closures
 
 ),

@@ -138,10 +138,18 @@ datatourisme_matches as (
 
 matches as (
 
-    select record_id, primary_record_id, match_distance_m, 'demonstration_to_city_event' as match_rule
+    select
+        record_id,
+        primary_record_id,
+        match_distance_m,
+        'demonstration_to_city_event' as match_rule
     from demonstration_matches
     union all
-    select record_id, primary_record_id, match_distance_m, 'datatourisme_to_event' as match_rule
+    select
+        record_id,
+        primary_record_id,
+        match_distance_m,
+        'datatourisme_to_event' as match_rule
     from datatourisme_matches
 
 ),

@@ -71,36 +71,36 @@ reports as (
     union all
 
     select
-        'metropole',
-        'metropole__perturbations_rtm',
-        disruption_id,
-        'rtm_disruption',
-        cause,
-        cast(null as varchar),
+        'metropole' as source_partner,
+        'metropole__perturbations_rtm' as source_dataset,
+        disruption_id as source_record_id,
+        'rtm_disruption' as report_kind,
+        cause as report_reason,
+        cast(null as varchar) as linked_record_id,
         latitude,
         longitude,
         starts_at,
         ends_at,
-        cast(null as integer),
-        {{ var('rtm_report_max_distance_m') }}
+        cast(null as integer) as police_staff,
+        {{ var('rtm_report_max_distance_m') }} as max_distance_m
     from disruptions
     where cause in ('manifestation', 'evenement')
 
     union all
 
     select
-        'prefecture',
-        'prefecture__operations_programmees',
-        operation_id,
-        'police_operation',
-        operation_type,
-        linked_event_id,
+        'prefecture' as source_partner,
+        'prefecture__operations_programmees' as source_dataset,
+        operation_id as source_record_id,
+        'police_operation' as report_kind,
+        operation_type as report_reason,
+        linked_event_id as linked_record_id,
         latitude,
         longitude,
         starts_at,
         ends_at,
         police_staff,
-        {{ var('report_max_distance_m') }}
+        {{ var('report_max_distance_m') }} as max_distance_m
     from operations
     where linked_event_id is not null or operation_type <> 'SECURISATION_ZONE'
 
@@ -203,10 +203,20 @@ nearest as (
 
 matched as (
 
-    select source_dataset, source_record_id, matched_record_id, 'linked' as match_rule, cast(null as double) as match_distance_m
+    select
+        source_dataset,
+        source_record_id,
+        matched_record_id,
+        'linked' as match_rule,
+        cast(null as double) as match_distance_m
     from linked
     union all
-    select source_dataset, source_record_id, matched_record_id, 'nearest', match_distance_m
+    select
+        source_dataset,
+        source_record_id,
+        matched_record_id,
+        'nearest' as match_rule,
+        match_distance_m
     from nearest
 
 ),

@@ -20,9 +20,11 @@ activity as (
 {% if is_incremental() %}
 changed as (
 
-    select distinct cell_id, hour_starts_at
+    select distinct
+        activity.cell_id,
+        activity.hour_starts_at
     from activity
-    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+    where activity.loaded_at > (select coalesce(max(existing.loaded_at), '-infinity'::timestamptz) from {{ this }} as existing)
 
 ),
 {% endif %}

@@ -16,7 +16,7 @@ activity as (
 
     select * from {{ ref('stg_ville__activite_police_municipale') }}
     {% if is_incremental() %}
-        where cell_id not in (select cell_id from {{ this }})
+        where cell_id not in (select existing.cell_id from {{ this }} as existing)
     {% endif %}
 
 ),

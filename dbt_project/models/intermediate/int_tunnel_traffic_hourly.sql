@@ -19,9 +19,9 @@ counts as (
 {% if is_incremental() %}
 changed as (
 
-    select distinct date_trunc('hour', period_starts_at) as hour_starts_at
+    select distinct date_trunc('hour', counts.period_starts_at) as hour_starts_at
     from counts
-    where loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+    where counts.loaded_at > (select coalesce(max(existing.loaded_at), '-infinity'::timestamptz) from {{ this }} as existing)
 
 ),
 {% endif %}

@@ -89,7 +89,7 @@ def run_child(
     error = payload.get("error")
     if not ok and not error:
         error = f"exit status {status}" + (" (timeout)" if status == -9 and timeout_s else "")
-    return StageResult(
+    measured = StageResult(
         stage=stage,
         ok=ok,
         wall_s=round(wall, 3),
@@ -101,6 +101,12 @@ def run_child(
         error=None if ok else (str(error) + ("\n" + _tail(log_path) if status != 0 else "")),
         log=str(log_path),
     )
+    # Kept beside the child's own result, so that an interrupted run can still be reported.
+    (workdir / "measured").mkdir(exist_ok=True)
+    (workdir / "measured" / f"{safe}.json").write_text(
+        json.dumps(measured.to_dict(), default=str), encoding="utf-8"
+    )
+    return measured
 
 
 def _wait(process: subprocess.Popen[bytes], timeout_s: float | None) -> tuple[int, Any]:

@@ -320,6 +320,23 @@ def schema_rows(database: Path, schema: str) -> dict[str, int]:
         con.close()
 
 
+def schema_rows_elsewhere(database: Path, schema: str) -> dict[str, int]:
+    """:func:`schema_rows` in a separate interpreter (when this process holds the file open)."""
+    import subprocess
+
+    code = (
+        "import json, sys; from pathlib import Path; from observatoire.bench.stages import schema_rows; "
+        "print(json.dumps(schema_rows(Path(sys.argv[1]), sys.argv[2])))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(database), schema], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return {}
+    counts: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
+    return counts
+
+
 def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
     from dbt.cli.main import dbtRunner
 
@@ -346,7 +363,8 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
     run_results = target / "run_results.json"
     if run_results.is_file():
         details["models"] = dbt_timings(json.loads(run_results.read_text(encoding="utf-8")))
-    marts = schema_rows(home / "warehouse" / "warehouse.duckdb", "marts")
+    # dbt-duckdb keeps its own connection to the file open in this process: count from a fresh one.
+    marts = schema_rows_elsewhere(home / "warehouse" / "warehouse.duckdb", "marts")
     details["marts_rows"] = marts
     if not result.success:
         failures = [m for m in details.get("models", []) if m.get("status") not in ("success", "pass")]

@@ -90,30 +90,34 @@ def run_delivery_gate(
 @dataclass
 class GateCandidate:
     delivery_id: str
-    frame: pd.DataFrame
+    frame: Callable[[], pd.DataFrame]
+    """Builds the delivery's frame (only needed when its group fails)."""
     header: list[str]
 
 
 def gate_group(
-    contract: Contract, candidates: Sequence[GateCandidate], *, evidence: bool | None = None
+    contract: Contract,
+    candidates: Sequence[GateCandidate],
+    combined: Callable[[], pd.DataFrame],
+    *,
+    evidence: bool | None = None,
 ) -> dict[str, GateOutcome]:
-    """Outcome per delivery id for a group of deliveries of one dataset."""
+    """Outcome per delivery id for a group of deliveries of one dataset (``combined``: all their rows)."""
     if not candidates:
         return {}
     if len(candidates) == 1:
         only = candidates[0]
-        return {only.delivery_id: run_delivery_gate(contract, only.frame, only.header, only.delivery_id, evidence=evidence)}
+        return {only.delivery_id: run_delivery_gate(contract, only.frame(), only.header, only.delivery_id, evidence=evidence)}
     header: list[str] = []
     for candidate in candidates:
         header.extend(h for h in candidate.header if h not in header)
-    frames = [c.frame for c in candidates if len(c.frame)]
-    frame = pd.concat(frames, ignore_index=True) if frames else candidates[0].frame
+    frame = combined()
     label = f"{candidates[0].delivery_id} … {candidates[-1].delivery_id} ({len(candidates)} deliveries)"
     together = run_delivery_gate(contract, frame, header, label, evidence=evidence, checked_with=len(candidates))
     if together.passed:
         return {c.delivery_id: together for c in candidates}
     log.warning("%s: a group of %d deliveries failed the privacy gate; checking each", contract.table, len(candidates))
     return {
-        c.delivery_id: run_delivery_gate(contract, c.frame, c.header, c.delivery_id, evidence=evidence)
+        c.delivery_id: run_delivery_gate(contract, c.frame(), c.header, c.delivery_id, evidence=evidence)
         for c in candidates
     }

@@ -195,8 +195,17 @@ def _ledger_frame(contract: Contract, items: Sequence[LoadItem]) -> pd.DataFrame
     return frame
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, contract: Contract, items: Sequence[LoadItem]) -> list[LoadItem]:
-    """Load whole deliveries in one transaction; returns the items actually loaded or recorded (new ones)."""
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    items: Sequence[LoadItem],
+    incoming: pd.DataFrame | None = None,
+) -> list[LoadItem]:
+    """Load whole deliveries in one transaction; returns the items actually loaded or recorded (new ones).
+
+    ``incoming``: the valid rows of ``items`` already combined (with ``_delivery_id``, ``_version_at``,
+    ``_seq``), as :func:`observatoire.ingestion.service.prepare_batch` builds them.
+    """
     if not items:
         return []
     ensure_tables(con, [contract])
@@ -210,7 +219,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, contract: Contract, items: Sequen
                 todo.append(item)
                 seen.add(item.delivery_id)
         if todo:
-            incoming = _typed_frame(contract, [i for i in todo if i.status == "loaded"])
+            ids = {i.delivery_id for i in todo if i.status == "loaded"}
+            if incoming is None:
+                incoming = _typed_frame(contract, [i for i in todo if i.status == "loaded"])
+            elif not incoming.empty:
+                incoming = incoming[incoming["_delivery_id"].isin(ids)]
             applied = _merge_rows(con, contract, incoming) if not incoming.empty else 0
             ledger = _ledger_frame(contract, todo)
             con.register("_ingest_ledger", ledger)

@@ -48,19 +48,54 @@ class MalformedRow:
 
 @dataclass
 class DeliveryTable:
-    """The delivered rows as read: every delivered column, values untyped."""
+    """The delivered rows as read: every delivered column, values untyped.
 
-    frame: pd.DataFrame
+    CSV deliveries keep their rows as lists and build the frame only when asked: many small daily files
+    are then combined into one frame (:func:`combine_tables`) instead of one frame each.
+    """
+
+    _frame: pd.DataFrame | None
     labels: list[str]
     """How a person finds each row in the delivery: ``line 12`` (CSV) or ``record 12`` (JSON)."""
     columns: list[str]
     extra_columns: list[str] = field(default_factory=list)
     malformed: list[MalformedRow] = field(default_factory=list)
+    lines: list[list[str]] | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = _frame_of(self.columns, self.lines or [])
+        return self._frame
+
+    @property
+    def length(self) -> int:
+        """Readable rows."""
+        return len(self.lines) if self._frame is None and self.lines is not None else len(self.frame)
 
     @property
     def rows(self) -> int:
         """Every row of the delivery, readable or not."""
-        return len(self.frame) + len(self.malformed)
+        return self.length + len(self.malformed)
+
+
+def _frame_of(header: list[str], rows: list[list[str]]) -> pd.DataFrame:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
+    return pd.DataFrame(
+        {name: np.array(values, dtype=object) for name, values in zip(header, columns, strict=True)},
+        columns=header,
+    )
+
+
+def combine_frames(tables: list[DeliveryTable], columns: list[str] | None = None) -> pd.DataFrame:
+    """The readable rows of several deliveries in one frame (``columns``: restrict/reorder; missing → null)."""
+    if tables and all(t._frame is None and t.lines is not None and t.columns == tables[0].columns for t in tables):
+        frame = _frame_of(tables[0].columns, [row for t in tables for row in (t.lines or [])])
+        return frame if columns is None else frame.reindex(columns=columns)
+    frames = [t.frame if columns is None else t.frame.reindex(columns=columns) for t in tables]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
 
 def encoding_name(encoding: str) -> str:
@@ -159,12 +194,7 @@ def read_csv(contract: Contract, data: bytes, file_name: str) -> DeliveryTable:
         raise StructureError(
             f"{file_name}: line {reader.line_num} is not valid CSV ({error})", kind="not_csv"
         ) from error
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in header]
-    frame = pd.DataFrame(
-        {name: np.array(values, dtype=object) for name, values in zip(header, columns, strict=True)},
-        columns=header,
-    )
-    return DeliveryTable(frame, labels, header, extra, malformed)
+    return DeliveryTable(None, labels, header, extra, malformed, lines=rows)
 
 
 def check_csv_complete(data: bytes, contract: Contract) -> None:
@@ -257,9 +287,8 @@ def read_delivery(
         tables = [read_csv(contract, data, name) for name, data in files]
         if len(tables) == 1:
             return tables[0]
-        frame = pd.concat([t.frame for t in tables], ignore_index=True)
         return DeliveryTable(
-            frame,
+            combine_frames(tables),
             [f"{name} {label}" for (name, _), t in zip(files, tables, strict=True) for label in t.labels],
             tables[0].columns,
             sorted({c for t in tables for c in t.extra_columns}),

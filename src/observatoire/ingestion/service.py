@@ -45,7 +45,7 @@ from .gate import GateCandidate, GateOutcome, gate_group
 from .http import RetryPolicy
 from .intervals import Interval, parse_instant
 from .quarantine import write_rejected_rows
-from .reader import DeliveryTable, StructureError, read_delivery
+from .reader import DeliveryTable, StructureError, combine_frames, read_delivery
 from .validation import validate
 from .watermarks import advance_watermark, read_watermark
 
@@ -255,6 +255,10 @@ def settle(contract: Contract, delivery_id: str, table: DeliveryTable, outcome: 
     return GateStep(delivery_id, "landed", outcome.message, table=table, gate=gate)
 
 
+def _frame_getter(table: DeliveryTable) -> Callable[[], pd.DataFrame]:
+    return lambda: table.frame
+
+
 class _Gatekeeper:
     """Reads incoming deliveries, gates them in groups, lands or quarantines them, and hands on each step."""
 
@@ -272,15 +276,18 @@ class _Gatekeeper:
         if isinstance(table, GateStep):
             self._done(table)
             return
-        self.pending.append((GateCandidate(delivery_id, table.frame, table.columns), table))
-        self.rows += len(table.frame)
+        self.pending.append((GateCandidate(delivery_id, _frame_getter(table), table.columns), table))
+        self.rows += table.length
         if self.rows >= GATE_GROUP_ROWS or len(self.pending) >= GATE_GROUP_DELIVERIES:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        outcomes = gate_group(self.contract, [c for c, _ in self.pending], evidence=self.evidence)
+        tables = [t for _, t in self.pending]
+        outcomes = gate_group(
+            self.contract, [c for c, _ in self.pending], lambda: combine_frames(tables), evidence=self.evidence
+        )
         for candidate, table in self.pending:
             self._done(settle(self.contract, candidate.delivery_id, table, outcomes[candidate.delivery_id]))
         self.pending = []
@@ -329,9 +336,11 @@ def _version_at(manifest: dict[str, Any]) -> datetime:
     return parse_instant(str(text))
 
 
-def prepare_loads(contract: Contract, entries: list[tuple[str, DeliveryTable | None]]) -> list[rawload.LoadItem]:
+def prepare_batch(
+    contract: Contract, entries: list[tuple[str, DeliveryTable | None]]
+) -> tuple[list[rawload.LoadItem], pd.DataFrame]:
     """Validate landed deliveries together (one vectorised pass), write each one's rejected rows to
-    quarantine, and return what to load per delivery."""
+    quarantine; returns what to load per delivery and all their valid rows in one frame."""
     manifests: list[dict[str, Any]] = []
     tables: list[DeliveryTable] = []
     for delivery_id, table in entries:
@@ -343,15 +352,12 @@ def prepare_loads(contract: Contract, entries: list[tuple[str, DeliveryTable | N
         manifests.append(manifest)
         tables.append(table)
     fields = list(contract.field_names)
-    frames = [t.frame.reindex(columns=fields) for t in tables]
-    owners = np.concatenate([np.full(len(f), i, dtype="int64") for i, f in enumerate(frames)]) if frames else None
+    owners = np.repeat(np.arange(len(tables), dtype="int64"), [t.length for t in tables])
     combined = DeliveryTable(
-        frame=pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True),
-        labels=[label for t in tables for label in t.labels],
-        columns=fields,
+        combine_frames(tables, fields), labels=[label for t in tables for label in t.labels], columns=fields
     )
     result = validate(contract, combined, groups=owners)
-    assert owners is not None and result.rejected_positions is not None
+    assert result.rejected_positions is not None
     # Rows stay in delivery order: each delivery's rows are one contiguous slice (cheap views).
     valid_owner = owners[result.valid.index.to_numpy()]
     rejected_owner = owners[result.rejected_positions[result.rejected_positions >= 0]]
@@ -380,7 +386,17 @@ def prepare_loads(contract: Contract, entries: list[tuple[str, DeliveryTable | N
                 version_at=_version_at(manifest),
             )
         )
-    return items
+    incoming = result.valid.reset_index(drop=True)
+    ids = np.array([item.delivery_id for item in items], dtype=object)
+    versions = pd.to_datetime(pd.Series([item.version_at for item in items], dtype=object), utc=True)
+    incoming["_delivery_id"] = ids[valid_owner]
+    incoming["_version_at"] = versions.to_numpy()[valid_owner]
+    incoming["_seq"] = np.arange(len(incoming), dtype="int64")
+    return items, incoming
+
+
+def prepare_loads(contract: Contract, entries: list[tuple[str, DeliveryTable | None]]) -> list[rawload.LoadItem]:
+    return prepare_batch(contract, entries)[0]
 
 
 def prepare_load(contract: Contract, delivery_id: str, table: DeliveryTable | None = None) -> rawload.LoadItem:
@@ -435,17 +451,19 @@ class _Loader:
         if delivery_id in self.known:
             return
         self.to_validate.append((delivery_id, table))
-        self.rows += len(table.frame) if table is not None else 500
+        self.rows += table.length if table is not None else 500
         if self.rows >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
+        incoming: pd.DataFrame | None = None
         if self.to_validate:
-            self.pending.extend(prepare_loads(self.contract, self.to_validate))
+            items, incoming = prepare_batch(self.contract, self.to_validate)
+            self.pending.extend(items)
             self.to_validate = []
         if not self.pending:
             return
-        done = rawload.load_batch(self.con, self.contract, self.pending)
+        done = rawload.load_batch(self.con, self.contract, self.pending, incoming)
         for item in done:
             self.known.add(item.delivery_id)
             if item.gate:

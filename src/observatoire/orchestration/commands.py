@@ -45,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     run.add_argument(
         "--serve-partners", action="store_true", help="start the simulated partners in this process for the run"
     )
+    run.add_argument(
+        "--dag",
+        action="append",
+        dest="dags",
+        metavar="DAG_ID",
+        help="run only this DAG (repeatable), e.g. --dag build_warehouse to rebuild and republish",
+    )
     run.set_defaults(handler=_run)
 
     ui = subparsers.add_parser(
@@ -82,7 +89,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
-    report = run(paths(), serve_partners=args.serve_partners, verbose=args.verbose)
+    report = run(paths(), serve_partners=args.serve_partners, only=args.dags, verbose=args.verbose)
     return 0 if report.ok else 1
 
 

@@ -165,7 +165,7 @@ def attach_watcher_producer(group: Any) -> None:
     Only the producer opens the warehouse, so only it takes the one slot: sensors holding the slot
     would starve the producer. Cosmos wires the producer before the root nodes only for ``DbtDag``;
     inside a ``DbtTaskGroup`` the sensors start alongside it. Putting the producer upstream of the root
-    sensors (trigger rule ``always``, so a failed build still reports node by node) keeps sensors from
+    sensors (trigger rule ``all_done``, so a failed build still reports node by node) keeps sensors from
     occupying worker slots during the build and makes ``dag.test()``, which runs tasks one at a time,
     deterministic.
     """
@@ -183,7 +183,9 @@ def attach_watcher_producer(group: Any) -> None:
             continue
         if not (set(task.upstream_task_ids) & (members.keys() - skip)) and producer.task_id not in task.upstream_task_ids:
             producer >> task
-            task.trigger_rule = "always"
+            # all_done, not Cosmos' "always": "always" ignores the upstream entirely, so a sensor could
+            # start (and wait) before the build; all_done still reports every node when the build fails.
+            task.trigger_rule = "all_done"
 
 
 def generate_docs(target: Path) -> Path:

@@ -117,6 +117,7 @@ def run_pipeline(
     *,
     full_history: bool,
     partner_port: int | None,
+    only: list[str] | None = None,
     verbose: bool = False,
 ) -> PipelineReport:
     """Every ingestion DAG, then ``build_warehouse``, through ``dag.test()``; stops at the first failure."""
@@ -128,10 +129,12 @@ def run_pipeline(
     if not verbose:
         progress(f"Airflow and dbt output goes to {log_file}")
     with console_to_log(log_file, enabled=not verbose):
-        return _run_dags(paths, progress, env, full_history=full_history)
+        return _run_dags(paths, progress, env, full_history=full_history, only=only)
 
 
-def _run_dags(paths: Paths, progress: Progress, env: dict[str, str], *, full_history: bool) -> PipelineReport:
+def _run_dags(
+    paths: Paths, progress: Progress, env: dict[str, str], *, full_history: bool, only: list[str] | None
+) -> PipelineReport:
     progress(f"Airflow home {env['AIRFLOW_HOME']} (SQLite, LocalExecutor): preparing the metadata database")
     environment.prepare_metadata_database()
 
@@ -141,11 +144,11 @@ def _run_dags(paths: Paths, progress: Progress, env: dict[str, str], *, full_his
     progress("parsing the dbt project (dbt parse → manifest for Cosmos)")
     dbt_setup.parse_project()
     progress("parsing the DAGs (each dbt model and test becomes a task)")
-    dags = runner.load_dags()
+    dags = runner.load_dags(only)
     report = PipelineReport()
     started = time.monotonic()
-    ingestion = ingestion_dag_ids(dags)
-    if not ingestion:
+    ingestion = [d for d in ingestion_dag_ids(dags) if only is None or d in only]
+    if not ingestion and only is None:
         raise ObservatoireError("no ingestion DAG (dags/ingest_*.py) found")
     conf = {HISTORY_PARAM: True} if full_history else {}
     for dag_id in ingestion:
@@ -153,10 +156,11 @@ def _run_dags(paths: Paths, progress: Progress, env: dict[str, str], *, full_his
         outcome = runner.test_dag(dags[dag_id], conf)
         report.dag_outcomes.append(outcome)
         _check(outcome, progress)
-    progress(f"running DAG {WAREHOUSE_DAG}: dbt build, publish gate, similarity index, notice, docs, publication")
-    outcome = runner.test_dag(dags[WAREHOUSE_DAG], collect=("publish", "publish_gate", "similarity_index", "documentation"))
-    report.dag_outcomes.append(outcome)
-    _check(outcome, progress)
+    if only is None or WAREHOUSE_DAG in only:
+        progress(f"running DAG {WAREHOUSE_DAG}: dbt build, publish gate, similarity index, notice, docs, publication")
+        outcome = runner.test_dag(dags[WAREHOUSE_DAG], collect=("publish", "publish_gate", "similarity_index"))
+        report.dag_outcomes.append(outcome)
+        _check(outcome, progress)
     report.published = paths.published
     report.seconds = time.monotonic() - started
     return report
@@ -170,10 +174,13 @@ def _check(outcome: Any, progress: Progress) -> None:
     progress(f"  {outcome.dag_id}: {outcome.state.upper()} — failed tasks: {failed}")
     from .runner import DagRunFailed
 
-    raise DagRunFailed(
+    error = DagRunFailed(
         f"DAG {outcome.dag_id} failed (run {outcome.run_id}; tasks: {failed}). The previous published file, "
         "if any, is unchanged. Inspect the logs with `observatoire airflow-ui`."
     )
+    if any(task.startswith(("publish_gate ", "publish ")) for task in outcome.failed_tasks):
+        error.exit_code = 3  # refused by a privacy rule (documented exit code), or publication failed after it
+    raise error
 
 
 @contextlib.contextmanager
@@ -237,16 +244,23 @@ def demo(
     return report
 
 
-def run(paths: Paths, *, serve_partners: bool, verbose: bool = False, stream: TextIO | None = None) -> PipelineReport:
+def run(
+    paths: Paths,
+    *,
+    serve_partners: bool,
+    only: list[str] | None = None,
+    verbose: bool = False,
+    stream: TextIO | None = None,
+) -> PipelineReport:
     progress = Progress(stream)
     quiet_airflow(verbose)
     paths.ensure()
     progress(f"Observatoire pipeline run in {paths.home} ({datetime.now().astimezone():%Y-%m-%d %H:%M %Z})")
     if serve_partners:
         with simulated_partners(paths, progress) as port:
-            report = run_pipeline(paths, progress, full_history=False, partner_port=port, verbose=verbose)
+            report = run_pipeline(paths, progress, full_history=False, partner_port=port, only=only, verbose=verbose)
     else:
-        report = run_pipeline(paths, progress, full_history=False, partner_port=None, verbose=verbose)
+        report = run_pipeline(paths, progress, full_history=False, partner_port=None, only=only, verbose=verbose)
     from . import summary
 
     summary.print_summary(paths, report, progress, sample_k=0)

@@ -5,7 +5,7 @@ Why this shape (GX 1.x, file context under ``$OBSERVATOIRE_HOME/state/gx``, Data
 
 - GX is given pandas frames, never DuckDB through SQLAlchemy (most metrics fail there).
 - Per table, one suite of built-in expectations replays the rules GX can express on its own:
-  ``ExpectTableColumnsToMatchSet`` (exact allowed set), ``ExpectColumnValuesToNotMatchRegexList``
+  ``ExpectTableColumnsToMatchSet`` (exact allowed set), ``ExpectColumnValuesToNotMatchRegex``
   with the value patterns that need no checksum, ``ExpectColumnValuesToNotBeInSet`` for small
   cells. The batch is the table's *distinct* values per column (every value, deduplicated), so a
   million-row table costs GX what its few thousand distinct texts cost.

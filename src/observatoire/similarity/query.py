@@ -140,7 +140,7 @@ class LoadedIndex:
     """Per nature code: (start, footprint, measured?) of the events that took place, in time order."""
 
 
-_CACHE: dict[Path, tuple[tuple[int, int], LoadedIndex]] = {}
+_CACHE: dict[Path, tuple[tuple[int, int, int], LoadedIndex]] = {}
 _LOCK = threading.Lock()
 
 
@@ -159,7 +159,7 @@ def load_index(db: Path) -> LoadedIndex:
     if not path.exists():
         raise BadInput(f"no database at {path}: run the pipeline first, or pass --db")
     stat = path.stat()
-    key = (stat.st_mtime_ns, stat.st_size)
+    key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # an atomic replace changes the inode
     with _LOCK:
         cached = _CACHE.get(path)
         if cached is not None and cached[0] == key:
@@ -286,7 +286,9 @@ def _location(index: LoadedIndex, planned: PlannedEvent) -> tuple[str | None, fl
     return None, lat, lon, int(a.sector[int(np.argmin(dist))]), "nearest event"
 
 
-def _emprise_by_nature(events: Events, pool: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _emprise_by_nature(
+    events: Events, pool: np.ndarray
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     emprise = events.frame[c.EMPRISE_M2].to_numpy(dtype="float64")
     measured = ~events.frame[c.EMPRISE_IMPUTED].fillna(False).to_numpy(dtype=bool)
     nature = events.axes.nature[pool]

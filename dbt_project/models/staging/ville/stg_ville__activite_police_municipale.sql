@@ -13,7 +13,7 @@ source as (
 
     select * from {{ source('ville', 'activite_police_municipale') }}
     {% if is_incremental() %}
-        where _loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+        where _loaded_at > (select coalesce(max(existing.loaded_at), '-infinity'::timestamptz) from {{ this }} as existing)
     {% endif %}
 
 ),
