@@ -1,13 +1,18 @@
 """Partner ingestion (DESIGN.md §2–§3): connectors, immutable landing, parsing against the contracts,
 quarantine, raw loads into ``warehouse.duckdb`` and the watermarks of incremental feeds.
 
-The entry points other components call live in :mod:`observatoire.ingestion.service`:
+Entry points (:mod:`observatoire.ingestion.service`):
 
-- ``ingest_dataset(contract, interval)`` / ``ingest_partner(partner, interval)``: pull, land, gate,
-  validate and load in one process (CLI, benchmarks, the whole-job pipeline);
-- ``pull_dataset`` → ``gate_dataset`` → ``load_dataset``: the same job split in three steps, one Airflow
-  task each (only ``load_dataset`` opens the warehouse);
-- ``ingest_file(partner, dataset, path)``: a manual delivery (``observatoire ingest``).
+- ``ingest_partner(partner, interval, full_history=…)`` / ``ingest_dataset(contract, interval, …)``: pull,
+  land, gate, validate and load in one process (CLI, benchmarks, the whole-job pipeline);
+- ``pull_dataset`` → ``gate_dataset`` → ``load_dataset``: the same job as three steps, one Airflow task
+  each (only ``load_dataset`` opens the warehouse); the DAGs build them with
+  :func:`observatoire.ingestion.airflow_tasks.dataset_task_group`;
+- ``ingest_file(partner, dataset, path)``: a manual delivery (``observatoire ingest``);
+- :func:`observatoire.ingestion.rawload.ensure_tables`: create ``raw.*`` and ``raw._deliveries``.
 
-Nothing here imports Airflow at module level.
+Modules: ``connections`` (Airflow connections / ``AIRFLOW_CONN_*``), ``http`` (retries), ``connectors/``
+(one per mechanism), ``delivery`` (ids), ``landing``, ``reader`` (structure), ``validation`` (rows),
+``timeparse`` (time zones and the DST rule), ``gate`` (privacy hook), ``quarantine``, ``rawload``,
+``watermarks``, ``commands`` (CLI), ``airflow_tasks``. Nothing here imports Airflow at module level.
 """
