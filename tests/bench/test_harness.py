@@ -135,3 +135,29 @@ def test_quick_options_and_history_start() -> None:
     assert full.years == [1, 3, 10] and full.queries == 200 and full.synthetic_events == 100_000
     assert history_start(date(2025, 12, 31), 10) == date(2016, 1, 1)
     assert sys.executable  # the children run with this interpreter
+
+
+def test_an_interrupted_run_is_recovered_from_its_progress_lines(tmp_path: Path) -> None:
+    from observatoire.bench.recover import recover
+
+    home = tmp_path / "y10"
+    (home / "bench" / "full" / "results").mkdir(parents=True)
+    (home / "bench" / "full" / "results" / "ingest_ville.json").write_text(
+        json.dumps({"ok": True, "rows_in": 5, "rows_out": 5, "details": {"phases": {}}})
+    )
+    log = tmp_path / "run.out"
+    log.write_text(
+        "[bench     0.3s] === 10y: 2016-01-01 → 2025-12-31 at scale 1.0\n"
+        "[bench   292.8s]   10y/full/generate: generate: 292.5s wall, 27.0s CPU, 747 MB peak, rows 0 → 2653352\n"
+        "[bench   400.0s]   10y/full/ingest_ville: ingest_ville: 100.0s wall, 20.0s CPU, 500 MB peak, rows 5 → 5\n"
+        "[bench   500.0s]   10y/full/ingest_smtpc: ingest_smtpc: FAILED after 10.0s — TypeError: boom\n"
+        "[bench   600.0s]   10y/full/ingest_prefecture …\n",
+        encoding="utf-8",
+    )
+    results = recover(tmp_path, log)
+    (scenario,) = results["scenarios"]
+    assert [s["stage"] for s in scenario["stages"]] == ["generate", "ingest_ville", "ingest_smtpc"]
+    assert scenario["stages"][1]["cpu_s"] == 20.0 and scenario["stages"][1]["rows_out"] == 5
+    assert not scenario["stages"][2]["ok"]
+    assert results["complete"] is False
+    assert report.summarise(results)["targets"]

@@ -17,7 +17,10 @@ import pytest
 
 from observatoire.config import dbt_project_dir
 
-from dbt_raw_fixture import build_raw_warehouse
+try:  # tests/ is a package (tests.dbt), or tests/dbt is on sys.path
+    from .dbt_raw_fixture import build_raw_warehouse
+except ImportError:  # pragma: no cover
+    from dbt_raw_fixture import build_raw_warehouse  # type: ignore[no-redef]
 
 
 @dataclass

@@ -13,7 +13,10 @@ import duckdb
 
 from observatoire.contracts import CONTRACTS, Contract
 
-from dbt_raw_fixture import create_raw_tables
+try:  # tests/ is a package (tests.dbt), or tests/dbt is on sys.path
+    from .dbt_raw_fixture import create_raw_tables
+except ImportError:  # pragma: no cover
+    from dbt_raw_fixture import create_raw_tables  # type: ignore[no-redef]
 
 LOADED_AT = "2025-01-01 00:00:00+00"
 

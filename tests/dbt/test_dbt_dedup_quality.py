@@ -11,8 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from dbt_dedup_quality import measure
-from dbt_raw_fixture import write_fixture_truth
+try:  # tests/ is a package (tests.dbt), or tests/dbt is on sys.path
+    from .dbt_dedup_quality import measure
+except ImportError:  # pragma: no cover
+    from dbt_dedup_quality import measure  # type: ignore[no-redef]
+try:  # tests/ is a package (tests.dbt), or tests/dbt is on sys.path
+    from .dbt_raw_fixture import write_fixture_truth
+except ImportError:  # pragma: no cover
+    from dbt_raw_fixture import write_fixture_truth  # type: ignore[no-redef]
 
 THRESHOLD = 0.95
 

@@ -17,7 +17,7 @@ from observatoire.production.stack import StackSettings
 pytestmark = [pytest.mark.production, pytest.mark.slow]
 
 
-@pytest.mark.timeout(1800)
+@pytest.mark.timeout(3600)
 def test_pipeline_runs_on_postgres_redis_and_two_celery_workers(capsys):
     settings = CheckSettings(stack=StackSettings(workers=2, worker_concurrency=2, demo_days=30, demo_scale=0.2))
     with capsys.disabled():  # progress as it happens: this test takes minutes

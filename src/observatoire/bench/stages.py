@@ -584,6 +584,9 @@ def stage_queries(home: Path, args: argparse.Namespace) -> Outcome:
     import numpy as np
 
     published = home / "published" / "observatoire.duckdb"
+    if not published.exists():
+        # Publication failed: the query API also reads the warehouse's marts (same tables, schema marts).
+        published = home / "warehouse" / "warehouse.duckdb"
     query = _query_function()
     planned = planned_events(args.count, args.seed)
     load_started = time.perf_counter()
@@ -610,6 +613,7 @@ def stage_queries(home: Path, args: argparse.Namespace) -> Outcome:
         rows_out=returned,
         details={
             "api": query.name,
+            "database": str(published),
             "open_s": round(open_s, 3),
             "p50_ms": round(float(np.percentile(ms, 50)), 2),
             "p95_ms": round(float(np.percentile(ms, 95)), 2),

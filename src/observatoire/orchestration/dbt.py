@@ -14,13 +14,15 @@ The project is rendered from ``OBSERVATOIRE_HOME/dbt_target/manifest.json`` when
 (``observatoire demo``/``run`` write it with ``dbt parse`` before parsing the DAGs; a deployment writes
 it when building its image), else with ``dbt ls`` — both offline, the DuckDB adapter needs no server.
 Parsing the project is the costly part of every dbt invocation (tens of seconds on a busy two-core
-machine), so every dbt run of the platform shares that target directory and its partial-parse state.
+machine), so ``dbt parse`` and ``dbt docs generate`` share that target directory and its partial-parse
+state; Cosmos' runs, made in temporary copies of the project, keep their own.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,7 +58,11 @@ def manifest_path() -> Path:
 
 
 def dbt_env() -> dict[str, str]:
-    """Variables dbt reads: where the warehouse is (profile) and where its target directory is."""
+    """Variables dbt reads: where the warehouse is (profile) and where its target directory is.
+
+    The target directory is only for dbt runs made in the repository's project directory: dbt's
+    partial-parse state records the project's root path, and seeds are read from it.
+    """
     return {
         "OBSERVATOIRE_HOME": str(paths().home),
         TARGET_PATH_ENV: str(target_dir()),
@@ -82,25 +88,19 @@ def manifest_is_current() -> bool:
 
 
 def _invoke(args: list[str]) -> None:
-    """One in-process dbt command with the platform's environment (no interpreter start-up)."""
-    from dbt.cli.main import dbtRunner
+    """One dbt command in a child process with the platform's environment.
 
+    A child process, not ``dbtRunner``: dbt-duckdb keeps the warehouse open (read-write) until its
+    process ends, and the next task may run in this very process (``dag.test()``).
+    """
     project_dir = dbt_project_dir()
-    env = dbt_env()
-    previous = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        result = dbtRunner().invoke(
-            [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--quiet"]
-        )
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    if not result.success:
-        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or 'see the dbt log above'}")
+    command = [str(dbt_executable()), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    done = subprocess.run(
+        command, cwd=project_dir, env={**os.environ, **dbt_env()}, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-30:])
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {done.returncode}):\n{tail}")
 
 
 def parse_project() -> Path:
@@ -132,10 +132,13 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
     executable = str(dbt_executable())
     watcher = execution_mode_name() == "watcher"
     from_manifest = manifest_is_current()
+    # Cosmos runs dbt in a temporary copy of the project: it must keep its own target directory, since
+    # dbt's partial-parse state records the project's root path (seeds are read from it).
+    cosmos_env = {k: v for k, v in dbt_env().items() if k != TARGET_PATH_ENV}
     project = ProjectConfig(
         dbt_project_path=project_dir,
         manifest_path=manifest_path() if from_manifest else None,
-        env_vars=dbt_env(),
+        env_vars=cosmos_env,
     )
     profile = ProfileConfig(
         profile_name=profile_name(project_dir),
@@ -144,8 +147,9 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
     )
     execution = ExecutionConfig(
         execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
-        # In-process dbt: no interpreter start-up per invocation.
-        invocation_mode=InvocationMode.DBT_RUNNER,
+        # A dbt subprocess: dbt-duckdb keeps its connection open for the life of the process, which
+        # would lock the warehouse for the next task when tasks share a process (dag.test()).
+        invocation_mode=InvocationMode.SUBPROCESS,
         dbt_executable_path=executable,
     )
     render = RenderConfig(

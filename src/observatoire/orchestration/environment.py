@@ -203,7 +203,11 @@ def prepare_metadata_database(pool_slots: int = 1) -> None:
     from airflow.models.pool import Pool
     from airflow.utils import db
 
-    db.initdb()
+    try:
+        # Already at the code's migration head: skip initdb, which re-checks every migration (slow).
+        db.check_migrations(timeout=1)
+    except Exception:  # noqa: BLE001 - missing or older database: create or migrate it
+        db.initdb()
     # One slot: DuckDB accepts a single writing process per file (DESIGN.md §2).
     Pool.create_or_update_pool(
         name=WAREHOUSE_POOL,

@@ -170,7 +170,12 @@ def _check(outcome: Any, progress: Progress) -> None:
     if outcome.ok:
         progress(f"  {outcome.dag_id}: success in {outcome.seconds:.1f}s (run {outcome.run_id})")
         return
-    failed = ", ".join(outcome.failed_tasks) or "see the task logs"
+    # The tasks that failed themselves; the ones that did not run because of them are only counted.
+    direct = [t for t in outcome.failed_tasks if not t.endswith("(upstream_failed)")]
+    skipped = len(outcome.failed_tasks) - len(direct)
+    failed = ", ".join(direct) or "see the task logs"
+    if skipped:
+        failed += f"; {skipped} downstream task{'s' if skipped > 1 else ''} not run"
     progress(f"  {outcome.dag_id}: {outcome.state.upper()} — failed tasks: {failed}")
     from .runner import DagRunFailed
 
@@ -178,8 +183,8 @@ def _check(outcome: Any, progress: Progress) -> None:
         f"DAG {outcome.dag_id} failed (run {outcome.run_id}; tasks: {failed}). The previous published file, "
         "if any, is unchanged. Inspect the logs with `observatoire airflow-ui`."
     )
-    if any(task.startswith(("publish_gate ", "publish ")) for task in outcome.failed_tasks):
-        error.exit_code = 3  # refused by a privacy rule (documented exit code), or publication failed after it
+    if any(task.startswith(("publish_gate ", "publish ")) for task in direct):
+        error.exit_code = 3  # refused by a privacy rule (documented exit code 3)
     raise error
 
 

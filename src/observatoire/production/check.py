@@ -4,7 +4,7 @@ Celery Airflow, with two workers, and the proofs that the DuckDB writer pool hel
 Steps (each printed as it goes):
 1. start :class:`~observatoire.production.stack.ProductionStack` (init, partners, Airflow processes);
 2. log in (JWT from ``/auth/token``), check that the API refuses an anonymous call;
-3. the pool probe DAG: six DuckDB writers ready at once across two workers;
+3. the pool probe DAG: four DuckDB writers ready at once across two workers;
 4. the real pipeline when its DAGs exist: each ``ingest_*`` DAG once (short history), then
    ``build_warehouse`` (asset-triggered, or triggered if the schedule did not fire);
 5. checks: runs succeeded, the published file opens read-only and has events, no two pool tasks ran
@@ -40,7 +40,7 @@ class CheckSettings:
     """Ask each ingestion DAG to pull everything the partners hold (the short generated period)."""
     pipeline: bool = True
     """Run the real pipeline DAGs when they are in dags/ (the probe always runs)."""
-    run_timeout_s: float = 900.0
+    run_timeout_s: float = 2400.0
     asset_trigger_wait_s: float = 60.0
 
 
@@ -57,6 +57,7 @@ class CheckReport:
     probe_workers: int = 0
     raw_counts: dict[str, int] = field(default_factory=dict)
     lost_writes: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
     published: dict[str, Any] = field(default_factory=dict)
     survivors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -75,6 +76,7 @@ class CheckReport:
             lines.append("  raw rows: " + ", ".join(f"{k}={v}" for k, v in sorted(self.raw_counts.items())))
         if self.published:
             lines.append(f"  published: {self.published}")
+        lines.append(f"  quarantined deliveries: {len(self.quarantined)} {self.quarantined[:5]}")
         lines.append(f"  processes left after shutdown: {len(self.survivors)}")
         lines += [f"  PROBLEM: {problem}" for problem in self.problems]
         return "\n".join(lines)
@@ -162,7 +164,7 @@ class ProductionCheck:
             self.progress("[prod] no ingest_* DAG in dags/ yet: only the pool probe runs")
 
         # 1. The pool probe and every ingestion DAG at once: the most contention for the writer pool
-        #    (six probe writers ready together, plus each partner's raw load). build_warehouse stays
+        #    (four probe writers ready together, plus each partner's raw load). build_warehouse stays
         #    paused meanwhile, so that its asset schedule starts one build on complete data.
         from ..orchestration.pipeline import HISTORY_PARAM
 
@@ -328,6 +330,17 @@ class ProductionCheck:
                 self.report.lost_writes.append(f"raw.{table}: deliveries loaded {rows} rows, the table is empty")
         if not landed:
             self.report.lost_writes.append("nothing was landed")
+        # The generated partner data is clean: a quarantined delivery means the platform, not the
+        # partner, failed (e.g. the privacy evidence could not be written while another worker wrote it).
+        for reason in sorted(stack.paths.quarantine.glob("*/*/*/reason.json")):
+            delivery = reason.parent
+            self.report.quarantined.append(f"{delivery.parent.parent.name}/{delivery.parent.name}/{delivery.name}")
+            text = reason.read_text(errors="replace")
+            if "evidence_unavailable" in text:
+                self.report.problems.append(
+                    f"delivery {delivery.name} refused because the privacy evidence could not be recorded "
+                    f"(concurrent gate tasks?): {reason}"
+                )
         self.progress(
             f"[prod] warehouse: {len(landed)} landed deliveries, {len(in_ledger)} in the ledger, "
             f"{sum(self.report.raw_counts.values())} raw rows in {len(tables)} tables"

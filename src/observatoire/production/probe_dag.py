@@ -1,6 +1,6 @@
 """The DuckDB writer-pool probe, added to the DAGs of the native production check only.
 
-Several tasks, all ready at once, each open one DuckDB file for writing, hold it for a moment and
+Four tasks, all ready at once, each open one DuckDB file for writing, hold it for a moment and
 append a row saying who they are. With the one-slot pool ``duckdb_warehouse_writer`` enforced by the
 scheduler across every Celery worker, they run one at a time: no task meets DuckDB's lock error, and
 every row is there. Without the pool, two workers would open the file together and one would fail.
@@ -19,7 +19,7 @@ from airflow.sdk import dag, task
 from observatoire.config import WAREHOUSE_POOL, paths
 
 DAG_ID = "observatoire_pool_probe"
-PROBE_TASKS = 6
+PROBE_TASKS = 4
 HOLD_SECONDS = 1.5
 
 

@@ -247,10 +247,9 @@ class ProductionStack:
             "AIRFLOW_FERNET_KEY": fernet_key(),
             "AIRFLOW_JWT_SECRET": secrets.token_hex(32),
             "AIRFLOW_API_SECRET_KEY": secrets.token_hex(32),
-            # Sized for two shared cores: two workers of two task slots, one API process.
+            # Sized for two shared cores: two workers of two task slots.
             "AIRFLOW_WORKER_CONCURRENCY": str(self.settings.worker_concurrency),
             "AIRFLOW_PARALLELISM": str(self.settings.parallelism),
-            "AIRFLOW_API_WORKERS": "1",
             "AIRFLOW_EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
             "OBSERVATOIRE_ADMIN_USERNAME": ADMIN_USER,
             "OBSERVATOIRE_ADMIN_PASSWORD": self.admin_password,
