@@ -52,9 +52,15 @@ def test_reference_read_counts_landed_csv_and_json(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("OBSERVATOIRE_HOME", str(tmp_path))
     csv_dir = tmp_path / "landing" / "prefecture" / "visites_officielles" / "d1"
     csv_dir.mkdir(parents=True)
-    header = "ID_VISITE;DATE_DEBUT;DATE_FIN;NIVEAU;LIEU;ARRONDISSEMENT;LAT;LON;PERIMETRE_SECURITE_M;EFFECTIFS_FDO"
+    header = (
+        "ID_VISITE;DATE_DEBUT;DATE_FIN;NIVEAU;LIEU;ARRONDISSEMENT;LAT;LON;PERIMETRE_SECURITE_M;EFFECTIFS_FDO"
+    )
     body = "\r\n".join(
-        [header] + [f"V{i};01/06/2025 10:00;01/06/2025 12:00;MINISTRE;Préfecture;6;43,29;5,38;300;150" for i in range(3)]
+        [header]
+        + [
+            f"V{i};01/06/2025 10:00;01/06/2025 12:00;MINISTRE;Préfecture;6;43,29;5,38;300;150"
+            for i in range(3)
+        ]
     )
     (csv_dir / "visites.csv").write_bytes((body + "\r\n").encode("cp1252"))
     (csv_dir / "manifest.json").write_text(json.dumps({"payload": "csv", "files": [{"name": "visites.csv"}]}))
@@ -62,7 +68,9 @@ def test_reference_read_counts_landed_csv_and_json(tmp_path: Path, monkeypatch: 
     json_dir.mkdir(parents=True)
     page = {"data": [{"id": "EV-1"}, {"id": "EV-2"}], "page": 1, "next": None}
     (json_dir / "page-0001.json").write_text(json.dumps(page))
-    (json_dir / "manifest.json").write_text(json.dumps({"payload": "json", "files": [{"name": "page-0001.json"}]}))
+    (json_dir / "manifest.json").write_text(
+        json.dumps({"payload": "json", "files": [{"name": "page-0001.json"}]})
+    )
 
     outcome = stage_reference(tmp_path, argparse.Namespace())
 
@@ -79,8 +87,12 @@ def test_reference_query_reads_csv_with_the_contract_dialect() -> None:
 
 def test_dbt_timings_slowest_first() -> None:
     nodes = dbt_timings(
-        {"results": [{"unique_id": "a", "status": "success", "execution_time": 1.0},
-                     {"unique_id": "b", "status": "pass", "execution_time": 3.0}]}
+        {
+            "results": [
+                {"unique_id": "a", "status": "success", "execution_time": 1.0},
+                {"unique_id": "b", "status": "pass", "execution_time": 3.0},
+            ]
+        }
     )
     assert [n["node"] for n in nodes] == ["b", "a"]
 
@@ -91,21 +103,50 @@ def test_planned_events_are_reproducible() -> None:
 
 
 def _stage(name: str, wall: float, rss: float = 100.0, ok: bool = True) -> dict[str, object]:
-    return {"stage": name, "ok": ok, "wall_s": wall, "cpu_s": wall, "peak_rss_mb": rss, "rows_in": 10,
-            "rows_out": 10, "details": {}, "error": None, "log": None}
+    return {
+        "stage": name,
+        "ok": ok,
+        "wall_s": wall,
+        "cpu_s": wall,
+        "peak_rss_mb": rss,
+        "rows_in": 10,
+        "rows_out": 10,
+        "details": {},
+        "error": None,
+        "log": None,
+    }
 
 
 def _results(increment_wall: float) -> dict[str, object]:
-    stages = [_stage("generate", 5.0), _stage("reference_read", 1.0)] + [_stage(n, 10.0) for n in BUILD_STAGES]
+    stages = [_stage("generate", 5.0), _stage("reference_read", 1.0)] + [
+        _stage(n, 10.0) for n in BUILD_STAGES
+    ]
     stages[1]["details"] = {"tables": {"t": {"wall_s": 0.5}}}
     return {
         "started_at": "2026-01-01T10:00:00+00:00",
         "duration_s": 100.0,
-        "options": {"years": [10], "scale": 1.0, "queries": 200, "seed": 42, "end": "2025-12-31", "quick_days": None},
+        "options": {
+            "years": [10],
+            "scale": 1.0,
+            "queries": 200,
+            "seed": 42,
+            "end": "2025-12-31",
+            "quick_days": None,
+        },
         "machine": machine() | {"load_average_at_end": [1.0, 1.0, 1.0]},
-        "scenarios": [{"label": "10y", "years": 10.0, "days": 3652, "start": "2016-01-01", "end": "2025-12-31",
-                       "stages": stages + [_stage("queries", 1.0) | {"details": {"p50_ms": 5.0, "p95_ms": 9.0, "max_ms": 10}}],
-                       "increment": [_stage(n, increment_wall) for n in BUILD_STAGES], "profiled": []}],
+        "scenarios": [
+            {
+                "label": "10y",
+                "years": 10.0,
+                "days": 3652,
+                "start": "2016-01-01",
+                "end": "2025-12-31",
+                "stages": stages
+                + [_stage("queries", 1.0) | {"details": {"p50_ms": 5.0, "p95_ms": 9.0, "max_ms": 10}}],
+                "increment": [_stage(n, increment_wall) for n in BUILD_STAGES],
+                "profiled": [],
+            }
+        ],
         "synthetic_similarity": _stage("similarity_index_100000_events", 20.0) | {"rows_in": 100_000},
     }
 

@@ -37,10 +37,37 @@ import); ``evidence=False`` runs the pure engine (tests, previews).
 
 from __future__ import annotations
 
-from .delivery_gate import check_delivery, quarantine_delivery, read_delivery, scan_delivery_frame
-from .file_scan import scan_file
-from .findings import Finding, GateResult, TableCheck
-from .publish_gate import check_published_tables, suppress_all_small_cells, suppress_small_cells
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The public names are imported on first use: the package pulls in pandas (and GX for evidence), and
+# `observatoire --help` imports every command module, which must stay fast.
+_EXPORTS = {
+    "check_delivery": "delivery_gate",
+    "quarantine_delivery": "delivery_gate",
+    "read_delivery": "delivery_gate",
+    "scan_delivery_frame": "delivery_gate",
+    "scan_file": "file_scan",
+    "Finding": "findings",
+    "GateResult": "findings",
+    "TableCheck": "findings",
+    "check_published_tables": "publish_gate",
+    "suppress_all_small_cells": "publish_gate",
+    "suppress_small_cells": "publish_gate",
+}
+
+if TYPE_CHECKING:
+    from .delivery_gate import check_delivery, quarantine_delivery, read_delivery, scan_delivery_frame
+    from .file_scan import scan_file
+    from .findings import Finding, GateResult, TableCheck
+    from .publish_gate import check_published_tables, suppress_all_small_cells, suppress_small_cells
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+
 
 __all__ = [
     "Finding",
