@@ -39,3 +39,16 @@ def test_expected_errors_map_to_documented_exit_codes(monkeypatch, capsys, error
     monkeypatch.setattr(cli, "build_parser", parser_with_failing_command)
     assert cli.main(["explode"]) == code
     assert str(error) in capsys.readouterr().err
+
+
+def test_help_does_not_import_the_heavy_libraries():
+    """`observatoire --help` imports every command module: they must defer pandas, GX, Airflow, dbt."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, observatoire.cli as c; c.build_parser(); "
+        "print(','.join(m for m in ('pandas', 'great_expectations', 'airflow', 'dbt', 'sklearn') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""

@@ -7,10 +7,23 @@ In tests::
         requests.get(f"{server.base_url}/ville/api/v1/evenements", headers=server.city_headers)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .clock import ClockSettings
 from .faults import FaultSettings
-from .server import PartnerServer, running_partners
 from .settings import DEFAULT_CITY_TOKEN, DEFAULT_PORT, DEFAULT_SMTPC_KEY, ServerSettings
+
+if TYPE_CHECKING:
+    from .server import PartnerServer, running_partners
+
+
+def __getattr__(name: str) -> Any:
+    # The server pulls in pandas; importing it lazily keeps `observatoire --help` fast.
+    if name in ("PartnerServer", "running_partners"):
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_CITY_TOKEN",

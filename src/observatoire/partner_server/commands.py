@@ -7,14 +7,12 @@ import logging
 import signal
 import threading
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..errors import BadInput
 from .clock import ClockSettings
 from .faults import FaultSettings
-from .metropole_api import PREFIX as METROPOLE_PREFIX
-from .server import PartnerServer
 from .settings import (
     CITY_CONNECTION_ENV,
     CITY_TOKEN_ENV,
@@ -26,6 +24,9 @@ from .settings import (
     ServerSettings,
     credential_source,
 )
+
+if TYPE_CHECKING:
+    from .server import PartnerServer
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,8 @@ def describe_faults(settings: FaultSettings) -> str:
 
 
 def log_summary(server: PartnerServer, args: argparse.Namespace) -> None:
+    from .metropole_api import PREFIX as METROPOLE_PREFIX
+
     base = server.base_url
     store = server.store
     lines = [f"simulated partners listening on {base} (loopback only), serving {store.root}"]
@@ -176,6 +179,8 @@ def log_summary(server: PartnerServer, args: argparse.Namespace) -> None:
 
 def serve_partners(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    from .server import PartnerServer  # imported here: it loads pandas, and --help must stay fast
+
     server = PartnerServer(settings)
     stopping = threading.Event()
 
