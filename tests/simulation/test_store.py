@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -271,3 +272,17 @@ def test_the_wire_reader_catches_breaches(tmp_path: Path) -> None:
     # A UTF-8 file read as Windows-1252 turns "Hôtel" into mojibake: the encoding matters.
     path.write_bytes(f"{header}\r\n{good}\r\n".encode())
     assert read_csv_file(path, contract)[0]["LIEU"] != "Hôtel de Ville"
+
+
+def test_a_cortege_changed_on_the_day_it_is_declared_is_exported_once(tmp_path: Path) -> None:
+    """Regression: a cortège declared and cancelled (or forbidden) the same day used to appear twice in
+    that day's export, so the loader had to quarantine the earlier line."""
+    out = tmp_path / "partners"
+    generate(out=out, start=date(2023, 1, 1), end=date(2023, 12, 31), seed=7, scale=1.0)
+    contract = CONTRACTS["prefecture__manifestations"]
+    repeated = []
+    for path in sorted((out / "prefecture" / "manifestations").glob("*.csv")):
+        with path.open(encoding=contract.wire.encoding, newline="") as handle:
+            ids = [row["ID_CORTEGE"] for row in csv.DictReader(handle, delimiter=contract.wire.delimiter)]
+        repeated += [f"{path.name}: {i}" for i in set(ids) if ids.count(i) > 1]
+    assert repeated == []

@@ -297,8 +297,6 @@ class Reporter:
         }
         exports = self.deliveries.prefecture["manifestations"]
         first_day = self._export_day(declared_at)
-        if first_day is not None:
-            exports.append((first_day, dict(base)))
         changes: Record
         if event.status == FORBIDDEN:
             update_at, changes = event.start - timedelta(days=draws.uniform(0.5, 3)), {"STATUT": "INTERDITE"}
@@ -316,6 +314,9 @@ class Reporter:
                 "EFFECTIFS_FDO": latent.prefecture_staff,
             }
         update_day = self._export_day(max(update_at, declared_at))
+        # A daily export holds each record once, in its state at the end of that day.
+        if first_day is not None and first_day != update_day:
+            exports.append((first_day, dict(base)))
         if update_day is not None:
             exports.append((update_day, {**base, **changes}))
         self.deliveries.link(event.true_id, "prefecture", "manifestations", record_id, "event")
