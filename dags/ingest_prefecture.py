@@ -31,8 +31,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import CronDataIntervalTimetable, dag
 
-from observatoire.contracts import contracts_of
-from observatoire.ingestion.airflow_tasks import dataset_task_group, default_args, ingestion_params
+from observatoire.ingestion.airflow_tasks import default_args, ingestion_params, partner_tasks
 
 
 @dag(
@@ -47,8 +46,7 @@ from observatoire.ingestion.airflow_tasks import dataset_task_group, default_arg
     doc_md=__doc__,
 )
 def ingest_prefecture() -> None:
-    for contract in contracts_of("prefecture"):
-        dataset_task_group(contract)
+    partner_tasks("prefecture")
 
 
 ingest_prefecture()

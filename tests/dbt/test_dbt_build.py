@@ -132,10 +132,16 @@ def test_match_after_midnight_is_a_sunday_in_winter(dbt_build):
 
 def test_small_cells_are_suppressed(dbt_build):
     rows = dbt_build.query(
-        "select count(*) from marts.fct_event where offences_atteinte_personnes < 5 "
+        "select count(*) from marts.fct_event where offences_atteinte_personnes between 1 and 4 "
         "or (offences_atteinte_personnes is null) <> offences_atteinte_personnes_suppressed"
     )
     assert rows[0][0] == 0
+    # A zero concerns nobody: it is published as it is, not hidden.
+    zeros = dbt_build.query(
+        "select count(*) from marts.fct_event where offences_atteinte_personnes = 0 "
+        "and not offences_atteinte_personnes_suppressed"
+    )
+    assert zeros[0][0] > 0
 
 
 def test_upcoming_conflicts_list_the_works_next_to_the_future_concert(dbt_build):

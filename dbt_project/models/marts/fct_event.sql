@@ -44,8 +44,10 @@ outcomes as (
         coalesce(police.offences_environnement, 0) as n_environnement,
         coalesce(police.interventions_total, 0) as n_interventions,
         coalesce(police.agents_municipal, 0) as n_agents_municipal,
-        -- small cells: offences against persons below k are not published (DESIGN §6)
-        coalesce(police.offences_atteinte_personnes, 0) < {{ var('small_cell_k') }} as personnes_suppressed,
+        -- small cells: counts of offences against persons from 1 to k-1 are not published (DESIGN §6);
+        -- a zero concerns nobody and stays, as the publish gate's rule says
+        coalesce(police.offences_atteinte_personnes, 0)
+        between 1 and {{ var('small_cell_k') }} - 1 as personnes_suppressed,
         tunnel.tunnel_vehicles,
         tunnel.tunnel_vehicles_usual,
         tunnel.tunnel_traffic_deviation_pct,

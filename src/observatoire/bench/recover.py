@@ -30,6 +30,7 @@ FAILED_LINE = re.compile(
     r"\]\s+(?P<label>[^/\s]+)/(?P<phase>full|increment|profile)/(?P<name>\S+): (?P=name): FAILED after (?P<wall>[\d.]+)s — (?P<error>.*)"
 )
 ELAPSED = re.compile(r"\[bench\s+([\d.]+)s\]")
+SYNTHETIC_PROFILE = re.compile(r"\]\s+synthetic/profile/(?P<name>\S+): (?P=name): ")
 SYNTHETIC = re.compile(
     r"\]\s+synthetic/full/(?P<name>\S+): (?P=name): (?P<wall>[\d.]+)s wall, (?P<cpu>[\d.]+)s CPU, (?P<rss>[\d.]+) MB peak"
 )
@@ -57,6 +58,7 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
     scenarios: dict[str, dict[str, Any]] = {}
     options: dict[str, Any] = {"scale": None}
     synthetic: dict[str, Any] | None = None
+    synthetic_profiled: list[dict[str, Any]] = []
     for line in text.splitlines():
         if m := SCENARIO_LINE.search(line):
             start, end = date.fromisoformat(m["start"]), date.fromisoformat(m["end"])
@@ -74,6 +76,10 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
                 "increment": [],
                 "profiled": [],
             }
+        elif m := SYNTHETIC_PROFILE.search(line):
+            measured = workdir / "synthetic" / "bench" / "profile" / "measured" / f"{m['name']}.json"
+            if measured.is_file():
+                synthetic_profiled.append(json.loads(measured.read_text(encoding="utf-8")))
         elif m := SYNTHETIC.search(line):
             child = _child(workdir / "synthetic", "full", m["name"])
             synthetic = StageResult(
@@ -132,6 +138,7 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
         "complete": False,
         "scenarios": sorted(scenarios.values(), key=lambda s: s["days"]),
         "synthetic_similarity": synthetic,
+        "synthetic_profiled": synthetic_profiled,
     }
 
 
@@ -142,6 +149,7 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     merged["synthetic_similarity"] = next(
         (p["synthetic_similarity"] for p in parts if p.get("synthetic_similarity")), None
     )
+    merged["synthetic_profiled"] = [x for p in parts for x in p.get("synthetic_profiled", [])]
     merged["options"] = dict(
         merged["options"], years=sorted({round(s["years"]) for s in merged["scenarios"]})
     )

@@ -309,6 +309,13 @@ def markdown(results: dict[str, Any], summary: dict[str, Any]) -> str:
     if synthetic:
         out += ["", "## Similarity index on synthetic events", ""]
         out += stage_table([synthetic], None)
+    for profiled in results.get("synthetic_profiled") or []:
+        out += [
+            "",
+            "Profile of the index on synthetic events (cProfile, top entries by cumulative time):",
+            "",
+        ]
+        out += _profile(profiled)
     out += ["", "Raw figures: the JSON file of the same name. Method: `bench/README.md`.", ""]
     return "\n".join(out)
 

@@ -10,6 +10,13 @@ Per dataset, one task group ``<dataset>`` with three tasks:
   the delivery ids, rows loaded and quarantined and the gate result as extra. Skipped (no asset event)
   when there was nothing new to load.
 
+Per DAG, one final task ``run_watcher`` (trigger rule ``one_failed``, downstream of every task): ``load``
+runs even when ``gate`` failed and is the leaf of its group, so without the watcher a run whose gate
+refused a delivery would end green. The watcher fails the run instead (red in the UI, alert), while the
+good deliveries are loaded and the asset event carries the refusal. A gate refusal fails its task
+without retries (:class:`AirflowFailException`): a retry would find the refused delivery already in
+quarantine and pass, turning the run green again.
+
 Intervals: interval-based mechanisms (SMTPC days, Opendatasoft ``where``) pull the run's data interval,
 so backfills are correct; the city API is incremental (watermark); the file drop picks every file not
 landed yet up to the end of the interval. Params ``full_history`` / ``since`` / ``until`` let one run
@@ -134,25 +141,34 @@ def pull_step(contract: Contract, context: Any) -> dict[str, Any]:
             "missing_days": report.missing_days[:MAX_IDS_IN_EXTRA]}
 
 
+def gate_failure(contract: Contract, refused: list[dict[str, Any]], rejected: list[dict[str, Any]]) -> str | None:
+    """The message that fails the gate task, or ``None`` when every delivery was landed."""
+    parts = []
+    if refused:
+        parts.append(
+            f"{len(refused)} {contract.table} deliveries refused by the privacy gate and quarantined "
+            f"(nothing of them loaded): {refused[0]['message']}"
+        )
+    if rejected:
+        parts.append(
+            f"{len(rejected)} {contract.table} deliveries rejected whole (structure) and quarantined: "
+            f"{rejected[0]['message']}"
+        )
+    return "; ".join(parts) or None
+
+
 def gate_step(contract: Contract) -> dict[str, Any]:
-    from ..errors import PrivacyRefusal
+    from airflow.sdk.exceptions import AirflowFailException
+
     from .service import gate_dataset
 
     report = gate_dataset(contract)
     summary = {"table": report.table, "refused": report.refused, "rejected": report.rejected,
                "gate": report.gate}
-    if report.refused:
-        raise PrivacyRefusal(
-            f"{len(report.refused)} {contract.table} deliveries refused by the privacy gate and quarantined "
-            f"(nothing of them loaded): {report.refused[0]['message']}"
-        )
-    if report.rejected:
-        from ..errors import BadInput
-
-        raise BadInput(
-            f"{len(report.rejected)} {contract.table} deliveries rejected whole (structure) and quarantined: "
-            f"{report.rejected[0]['message']}"
-        )
+    message = gate_failure(contract, report.refused, report.rejected)
+    if message is not None:
+        # No retry: the refused deliveries are in quarantine already, a retry would pass.
+        raise AirflowFailException(message)
     return summary
 
 
@@ -181,6 +197,46 @@ def load_step(contract: Contract, context: Any) -> dict[str, Any]:
     context["outlet_events"][dataset_asset(contract)].extra = extra
     log.info("%s: %s", contract.table, extra)
     return extra
+
+
+WATCHER_TASK_ID = "run_watcher"
+
+
+def watch_run(dag: Any) -> Any:
+    """Add the watcher (see the module docstring) downstream of every task of ``dag``; returns it."""
+    from airflow.sdk import TriggerRule, task
+
+    @task(
+        task_id=WATCHER_TASK_ID,
+        trigger_rule=TriggerRule.ONE_FAILED,
+        retries=0,
+        doc_md="Fails the run when any task failed (e.g. a delivery refused by the privacy gate), even "
+        "though the good deliveries were loaded. Skipped when every task succeeded.",
+    )
+    def run_watcher() -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException("a task of this run failed (see the failed tasks): the run is failed")
+
+    others = list(dag.tasks)
+    watcher = run_watcher()
+    for other in others:
+        other >> watcher
+    return watcher
+
+
+def partner_tasks(partner: str) -> None:
+    """Inside a ``@dag`` function: one task group per dataset of ``partner``, then the run watcher."""
+    from airflow.sdk.definitions._internal.contextmanager import DagContext
+
+    from ..contracts import contracts_of
+
+    for contract in contracts_of(partner):
+        dataset_task_group(contract)
+    dag = DagContext.get_current()
+    if dag is None:  # pragma: no cover - only called inside a DAG definition
+        raise RuntimeError("partner_tasks() must be called inside a DAG definition")
+    watch_run(dag)
 
 
 def dataset_task_group(contract: Contract) -> Any:

@@ -41,8 +41,8 @@ DOC_SITES: dict[str, tuple[str, str]] = {
 _INDEX_CANDIDATES = ("index.html", "static_index.html", "notice.html")
 
 
-def _render(name: str, **values: Any) -> HTMLResponse:
-    return HTMLResponse(_templates.get_template(name).render(**values))
+def _render(name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(_templates.get_template(name).render(**values), status_code=status_code)
 
 
 def _safe_file(root: Path, relative: str) -> Path:
@@ -91,7 +91,7 @@ def create_app() -> FastAPI:
         directory, title = DOC_SITES[segment]
         root = paths().docs / directory
         if not root.is_dir():
-            return _render("missing.html", title=title, directory=str(root))
+            return _render("missing.html", status_code=404, title=title, directory=str(root))
         target = _safe_file(root, relative)
         media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         return FileResponse(target, media_type=media_type)
