@@ -49,7 +49,10 @@ ui: install ## start Airflow standalone on the demo data (login printed)
 lint: install
 	$(BIN)/ruff check src dags plugins tests
 	$(BIN)/mypy
-	cd dbt_project && ../$(BIN)/sqlfluff lint models --disable-progress-bar --nocolor
+	@echo "sqlfluff (dbt templater: compiles the project, takes a few minutes)"
+	@mkdir -p var/sqlfluff
+	OBSERVATOIRE_WAREHOUSE=$(CURDIR)/var/sqlfluff/warehouse.duckdb OBSERVATOIRE_DBT_TARGET_PATH=$(CURDIR)/var/sqlfluff/target \
+	  $(BIN)/sqlfluff lint dbt_project/models --processes 2 --disable-progress-bar --nocolor
 
 test: install install-browser lint ## the test command CI runs
 	$(BIN)/python -m pytest -p no:cacheprovider

@@ -148,7 +148,7 @@ def _source_relations(con: duckdb.DuckDBPyConnection, catalog: str, schema: str)
     return [str(r[0]) for r in rows]
 
 
-def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, Any] | None]:
+def _data_snapshot(con: duckdb.DuckDBPyConnection, catalog: str) -> tuple[str | None, dict[str, Any] | None]:
     """Which deliveries the published data was built from: the latest delivery per raw dataset.
 
     ``raw._deliveries`` is written by the ingestion; its absence (e.g. a warehouse built by hand)
@@ -156,7 +156,8 @@ def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str
     """
     has = con.execute(
         "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_catalog = 'wh' AND table_schema = 'raw' AND table_name = '_deliveries'"
+        "WHERE table_catalog = ? AND table_schema = 'raw' AND table_name = '_deliveries'",
+        [catalog],
     ).fetchone()
     if not has or not has[0]:
         return None, None
@@ -164,13 +165,15 @@ def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str
         str(r[0])
         for r in con.execute(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_catalog = 'wh' AND table_schema = 'raw' AND table_name = '_deliveries'"
+            "WHERE table_catalog = ? AND table_schema = 'raw' AND table_name = '_deliveries'",
+            [catalog],
         ).fetchall()
     }
     if "delivery_id" not in columns:
         return None, None
-    total = con.execute("SELECT count(*) FROM wh.raw._deliveries").fetchone()
-    ids = [str(r[0]) for r in con.execute("SELECT delivery_id FROM wh.raw._deliveries ORDER BY 1").fetchall()]
+    deliveries = f"{_quote_ident(catalog)}.raw._deliveries"
+    total = con.execute(f"SELECT count(*) FROM {deliveries}").fetchone()
+    ids = [str(r[0]) for r in con.execute(f"SELECT delivery_id FROM {deliveries} ORDER BY 1").fetchall()]
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
     detail: dict[str, Any] = {"deliveries": int(total[0]) if total else 0, "digest": digest}
     if "table_name" in columns or {"partner", "dataset"} <= columns:
@@ -178,7 +181,7 @@ def _data_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str
         detail["latest"] = {
             str(k): str(v)
             for k, v in con.execute(
-                f"SELECT {key}, max(delivery_id) FROM wh.raw._deliveries GROUP BY 1 ORDER BY 1"
+                f"SELECT {key}, max(delivery_id) FROM {deliveries} GROUP BY 1 ORDER BY 1"
             ).fetchall()
         }
     return f"{detail['deliveries']} deliveries, sha256:{digest}", detail
@@ -252,8 +255,14 @@ def _build_and_swap(
     rows: dict[str, int] = {}
     suppressed: dict[str, int] = {}
     with duckdb.connect(str(tmp)) as con:
-        con.execute(f"ATTACH {_quote_literal(str(warehouse))} AS wh (READ_ONLY)")
-        relations = _source_relations(con, "wh", source_schema)
+        # Attach under the warehouse's own catalog name (its file stem): dbt-duckdb writes views with
+        # fully qualified names (warehouse.marts.x), which resolve only under that name.
+        alias = warehouse.stem
+        current = con.execute("SELECT current_database()").fetchone()
+        if current is not None and current[0] == alias:
+            raise ObservatoireError(f"the published file cannot share the warehouse's name {alias!r}")
+        con.execute(f"ATTACH {_quote_literal(str(warehouse))} AS {_quote_ident(alias)} (READ_ONLY)")
+        relations = _source_relations(con, alias, source_schema)
         if not relations:
             raise ObservatoireError(f"the warehouse has no table in schema {source_schema!r}: nothing to publish")
         if PUBLISH_LOG_TABLE in relations:
@@ -261,9 +270,11 @@ def _build_and_swap(
         for name in relations:
             ident = _quote_ident(name)
             # CREATE TABLE AS materialises views too, so the file has no dependency on the warehouse.
-            con.execute(f"CREATE TABLE main.{ident} AS SELECT * FROM wh.{_quote_ident(source_schema)}.{ident}")
-        snapshot, snapshot_detail = _data_snapshot(con)
-        con.execute("DETACH wh")
+            con.execute(
+                f"CREATE TABLE main.{ident} AS SELECT * FROM {_quote_ident(alias)}.{_quote_ident(source_schema)}.{ident}"
+            )
+        snapshot, snapshot_detail = _data_snapshot(con, alias)
+        con.execute(f"DETACH {_quote_ident(alias)}")
         if suppress is not None:
             suppressed = {str(k): int(v) for k, v in suppress(con).items()}
         for name in relations:

@@ -8,17 +8,20 @@ Airflow session is refused.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from orchestration.support import REPO, built_demo_home, observatoire_env
+
+# The demo home is shared with tests/orchestration (built once per process): import its helper.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from orchestration.support import REPO, built_demo_home, observatoire_env  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -53,7 +56,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         "print(json.dumps({**env, 'PASSWORD': e.admin_password(e.airflow_home(paths()))}))\n"
     )
     out = subprocess.run(
-        [str(Path(os.sys.executable)), "-c", setup], env=env, capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", setup], env=env, capture_output=True, text=True, check=True, timeout=120
     )
     import json
 
@@ -61,7 +64,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     password = airflow_env.pop("PASSWORD")
     env.update(airflow_env)
     log = (home / "api-server.log").open("w")
-    airflow = shutil.which("airflow", path=str(Path(os.sys.executable).parent)) or "airflow"
+    airflow = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
     server = subprocess.Popen(
         [airflow, "api-server", "--port", str(port), "--host", "127.0.0.1"],
         env=env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,41 @@ def test_file_drop_picks_files_not_landed_up_to_the_interval_end(partners: Any, 
     assert [d.details["day"] for d in delivered] == ["2025-03-29", "2025-03-30"]
     source = home / "drop/prefecture/manifestations/manifestations_2025-03-29.csv"
     assert delivered[0].files[0].data == source.read_bytes()  # unchanged
+
+
+def test_smtpc_whole_history_stops_at_the_last_published_day(
+    home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from observatoire.ingestion.http import PartnerHttpClient
+    from observatoire.partner_server import running_partners
+
+    from .conftest import connection_env
+    from .partner_fixture import build_partner_store
+
+    # Published: 29-31 March, a hole of 19 days, 20 April - 10 May, then nothing until the end of the year.
+    folder = build_partner_store(home) / "smtpc/comptages"
+    later = [date(2025, 4, 20) + timedelta(days=n) for n in range(21)]
+    for day in later:
+        (folder / f"{day}.csv").write_bytes((folder / f"{DAYS[0]}.csv").read_bytes())
+    asked: list[str] = []
+    real_get = PartnerHttpClient.get
+
+    def counting_get(self: Any, path: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(path)
+        return real_get(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(PartnerHttpClient, "get", counting_get)
+    days = list(Interval.parse("2025-03-29", "2026-01-01").days("UTC"))
+    missing: list[Any] = []
+    with running_partners(home) as server:
+        for name, value in connection_env(server.base_url, server.settings.city_token, server.settings.smtpc_key,
+                                          home / "drop").items():
+            monkeypatch.setenv(name, value)
+        with caplog.at_level("INFO", logger="observatoire.ingestion"):
+            delivered = list(fetch_smtpc_days(COUNTS, get_connection("observatoire_smtpc"), days, missing,
+                                              FAST_RETRIES, find_end=True))
+    assert [d.details["day"] for d in delivered] == [*(str(day) for day in DAYS), *(str(day) for day in later)]
+    assert [str(d) for d in missing] == [f"2025-04-{n:02d}" for n in range(1, 20)]  # the hole, not the tail
+    assert len(asked) < 80, f"{len(asked)} requests for {len(days)} days"  # one per day (278) before
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    assert any("last published day 2025-05-10" in r.getMessage() for r in caplog.records)

@@ -32,6 +32,7 @@ for name in sys.argv[1:]:
             "start_date": str(dag.start_date),
             "groups": sorted({t.task_id.split(".")[0] for t in dag.tasks}),
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "pool": t.pool,
+                                  "trigger_rule": str(getattr(t.trigger_rule, "value", t.trigger_rule)),
                                   "outlets": [getattr(o, "uri", "") for o in (t.outlets or [])],
                                   "upstream": sorted(t.upstream_task_ids)} for t in dag.tasks},
         }
@@ -111,7 +112,10 @@ def test_dag_shape(parsed: dict[str, Any], dag_id: str) -> None:
     assert dag["doc_md"] and "ingestion" in dag["tags"] and dag["catchup"] is False
     assert dag["timetable"] == "CronDataIntervalTimetable"
     assert {"full_history", "since", "until"} <= set(dag["params"])
-    assert dag["groups"] == sorted(c.dataset for c in contracts_of(partner))
+    assert dag["groups"] == sorted([*(c.dataset for c in contracts_of(partner)), "run_watcher"])
+    watcher = dag["tasks"]["run_watcher"]
+    assert watcher["trigger_rule"] == "one_failed" and watcher["retries"] == 0
+    assert watcher["upstream"] == sorted(name for name in dag["tasks"] if name != "run_watcher")
     for contract in contracts_of(partner):
         tasks = {name.split(".", 1)[1]: spec for name, spec in dag["tasks"].items() if name.startswith(contract.dataset + ".")}
         assert set(tasks) == {"pull", "gate", "load"}
@@ -127,8 +131,65 @@ def test_each_ingestion_dag_run_fills_raw(tmp_path: Path) -> None:
     result = _child(_RUN, [str(REPO), *DAG_IDS], tmp_path, 1200)
     for dag_id in DAG_IDS:
         assert result[dag_id]["state"] == "success", result[dag_id]
-        assert set(result[dag_id]["tasks"].values()) == {"success"}, result[dag_id]
+        tasks = result[dag_id]["tasks"]
+        assert tasks.pop("run_watcher") == "skipped", result[dag_id]  # nothing failed
+        assert set(tasks.values()) == {"success"}, result[dag_id]
     from observatoire.contracts import CONTRACTS
 
     assert {f"raw.{table}" for table in CONTRACTS} == set(result["raw"])
     assert all(int(rows) > 0 for rows in result["raw"].values())
+
+
+_REFUSED = r"""
+import json, os, sys
+from datetime import UTC, datetime
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+home = Path(os.environ["OBSERVATOIRE_HOME"])
+from airflow.utils import db
+from airflow.models.pool import Pool
+from observatoire.config import WAREHOUSE_POOL
+db.initdb()
+Pool.create_or_update_pool(name=WAREHOUSE_POOL, slots=1, description="warehouse writer", include_deferred=False)
+from tests.ingestion.partner_fixture import build_partner_store
+from tests.ingestion.conftest import connection_env
+from observatoire.partner_server import running_partners
+from airflow.dag_processing.dagbag import DagBag
+root = build_partner_store(home)
+poisoned = root / "prefecture/manifestations/2025-03-30.csv"
+poisoned.write_bytes(poisoned.read_bytes().replace("Retraites".encode("cp1252"), b"Retraites contact jean.dupont@example.org"))
+bag = DagBag(dag_folder=os.path.join(sys.argv[1], "dags", "ingest_prefecture.py"))
+with running_partners(home) as server:
+    server.releaser.wait_released(timeout=30)
+    os.environ.update(connection_env(server.base_url, server.settings.city_token, server.settings.smtpc_key, home / "drop"))
+    run = bag.dags["ingest_prefecture"].test(logical_date=datetime(2025, 4, 1, 3, tzinfo=UTC), run_conf={"full_history": True})
+    out = {"state": str(run.state), "tasks": {ti.task_id: str(ti.state) for ti in run.get_task_instances()}}
+from airflow.models.asset import AssetEvent, AssetModel
+from airflow.utils.session import create_session
+with create_session() as session:
+    out["events"] = {event.asset.uri: event.extra for event in session.query(AssetEvent).all()}
+out["quarantine"] = [json.loads(p.read_text())["kind"] for p in sorted((home / "quarantine").rglob("reason.json"))]
+import duckdb
+with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+    out["ids"] = [r[0] for r in con.execute("SELECT ID_CORTEGE FROM raw.prefecture__manifestations ORDER BY 1").fetchall()]
+    out["ledger"] = con.execute(
+        "SELECT status, count(*) FROM raw._deliveries WHERE table_name = 'raw.prefecture__manifestations' GROUP BY 1 ORDER BY 1").fetchall()
+print("@@" + json.dumps(out, default=str))
+"""
+
+
+@pytest.mark.slow
+def test_a_refused_delivery_fails_the_run_while_good_deliveries_load(tmp_path: Path) -> None:
+    result = _child(_REFUSED, [str(REPO)], tmp_path, 1200)
+    tasks = result["tasks"]
+    assert result["state"] == "failed", result
+    assert tasks["manifestations.gate"] == "failed" and tasks["run_watcher"] == "failed", tasks
+    assert tasks["manifestations.load"] == "success", tasks  # the good deliveries of the run are loaded
+    assert all(state == "success" for name, state in tasks.items()
+               if name.startswith(("visites_officielles.", "operations_programmees.")) or name == "manifestations.pull")
+    # The poisoned day is quarantined whole; the two good days are loaded.
+    assert result["quarantine"] == ["privacy"]
+    assert result["ids"] == ["C-20250329-1", "C-20250329-2", "C-20250331-1", "C-20250331-2"]
+    assert result["ledger"] == [["loaded", 2], ["refused", 1]]
+    extra = result["events"]["observatoire://raw/prefecture__manifestations"]
+    assert extra["deliveries_refused"] == 1 and extra["rows_loaded"] == 4, extra

@@ -183,3 +183,50 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         main(["ingest", "--help"])
     text = capsys.readouterr().out
     assert "0  loaded" in text and "2  unreadable" in text and "3  refused by the privacy" in text
+
+
+def test_gx_evidence_is_recorded_once_per_dataset_run(partners: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every delivery is checked by the rules engine before it lands; the GX evidence (seconds per call) is
+    recorded once for the run's combined frame, plus once for each refused delivery (what was found)."""
+    from observatoire.privacy import evidence
+
+    calls: list[tuple[str, int]] = []
+
+    def fake_record(result: Any, tables: Any, build_docs: bool = True) -> None:
+        calls.append((result.subject, sum(len(t.frame) for t in tables)))
+        result.evidence = {"engine": "great_expectations", "success": result.passed}
+
+    monkeypatch.setattr(evidence, "record_evidence", fake_record)
+    monkeypatch.setenv("OBSERVATOIRE_GATE_EVIDENCE", "1")
+    monkeypatch.setattr(service, "GATE_GROUP_DELIVERIES", 2)  # several engine groups in one run
+    report = service.ingest_dataset(COUNTS, Interval.parse("2025-03-29", "2025-04-01"), policy=FAST_RETRIES)
+    assert report.rows_loaded == 60 and len(report.loaded) == 3
+    assert len(calls) == 1 and "3 deliveries" in calls[0][0], calls
+    assert report.gate["passed"] is True and report.gate["checked_with"] == 3
+
+    # A poisoned day: refused with its own evidence; the good days of the run share one evidence call.
+    calls.clear()
+    drop = home / "drop/prefecture/manifestations"
+    poisoned = drop / "manifestations_2025-03-30.csv"
+    assert poisoned.is_file()
+    os.chmod(poisoned, 0o644)
+    poisoned.write_bytes(poisoned.read_bytes().replace(b"Retraites", b"Retraites jean.dupont@example.org"))
+    report = service.ingest_dataset(MANIF, Interval.parse(None, "2025-04-01"))
+    assert [r["delivery_id"] for r in report.refused] and len(report.refused) == 1
+    assert "2025-03-30" in json.dumps(report.refused) or "20250329T2" in report.refused[0]["delivery_id"]
+    assert len(report.loaded) == 2 and report.rows_loaded == 4
+    assert len(calls) == 2, calls  # the refused delivery, then the run's two good ones together
+    assert "2 deliveries" in calls[1][0]
+
+
+def test_failed_run_evidence_refuses_the_run(partners: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from observatoire.privacy import evidence
+
+    def broken(result: Any, tables: Any, build_docs: bool = True) -> None:
+        raise_finding = evidence.Finding(result.subject, None, "evidence_unavailable", 0, detail="GX is down")
+        result.findings.append(raise_finding)
+
+    monkeypatch.setattr(evidence, "record_evidence", broken)
+    monkeypatch.setenv("OBSERVATOIRE_GATE_EVIDENCE", "1")
+    report = service.ingest_dataset(COUNTS, Interval.parse("2025-03-29", "2025-04-01"), policy=FAST_RETRIES)
+    assert report.rows_loaded == 0 and len(report.refused) == 3 and not report.loaded

@@ -20,7 +20,9 @@ def _make_warehouse(path: Path, events: int) -> None:
             [events],
         )
         con.execute("CREATE TABLE marts.dim_nature AS SELECT 'concert' AS nature")
-        con.execute("CREATE VIEW marts.v_counts AS SELECT count(*) AS n FROM marts.fct_event")
+        # dbt-duckdb qualifies names with the catalog (the file stem), as here.
+        catalog = path.stem
+        con.execute(f"CREATE VIEW marts.v_counts AS SELECT count(*) AS n FROM {catalog}.marts.fct_event")
         con.execute("CREATE TABLE raw._deliveries (delivery_id VARCHAR, table_name VARCHAR)")
         con.execute("INSERT INTO raw._deliveries VALUES ('d1', 'ville__evenements'), ('d2', 'smtpc__comptages')")
 

@@ -10,7 +10,7 @@ import pytest
 
 from observatoire import cli
 from observatoire.contracts import get_contract
-from observatoire.privacy import check_delivery, check_published_tables
+from observatoire.privacy import check_delivery, check_published_tables, evidence
 
 from .conftest import clean_frame
 from .marts import build_clean_published
@@ -89,3 +89,9 @@ def test_gates_record_great_expectations_data_docs(tmp_path: Path, _home: Path) 
     text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
     assert "06 ** ** ** 78" in text  # masked evidence shown
     assert "jean.dupont" not in text and "34 56" not in text  # never the values
+
+    # Regression: a later process re-reads the GX project from disk, where the progress-bar settings
+    # come back as a dict; the gate used to fail there with "evidence unavailable".
+    evidence._CONTEXTS.clear()
+    again = check_delivery(contract, clean_frame(contract), delivery_id="ok-2")
+    assert again.passed, again.message

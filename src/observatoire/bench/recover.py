@@ -11,6 +11,7 @@ crash) still leaves every finished stage's figures: ``<home>/bench/<phase>/measu
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -134,7 +135,7 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
             "quick_days": None,
             "synthetic_events": 100_000,
         },
-        "machine": machine() | {"load_average_at_end": None},
+        "machine": machine() | {"load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "complete": False,
         "scenarios": sorted(scenarios.values(), key=lambda s: s["days"]),
         "synthetic_similarity": synthetic,
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m observatoire.bench.recover", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--notes", type=Path, help="Markdown findings to put at the top of the report")
     parser.add_argument("runs", nargs="+", metavar="WORKDIR:RUN_LOG")
     args = parser.parse_args(argv)
     parts = []
@@ -171,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(recover(Path(workdir).resolve(), Path(log)))
     out = args.out
     results = merge(parts)
+    if args.notes is not None:
+        results["notes_markdown"] = args.notes.read_text(encoding="utf-8")
     json_path, md_path = write(results, out)
     for line in summary_lines(summarise(results)):
         print(line)

@@ -127,7 +127,11 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 (full["peak_rss_mb"] < FULL_BUILD_MEMORY_TARGET_MB) if full["complete"] else None,
             )
         )
-        increment = longest.get("increment")
+        # The increment and the queries are measured on the longest history that has them.
+        with_increment = [x for x in summary["scenarios"] if x.get("increment")]
+        increment = with_increment[-1]["increment"] if with_increment else None
+        if with_increment and with_increment[-1] is not longest:
+            label = f"{with_increment[-1]['label']} history"
         if increment:
             note = (
                 ""
@@ -159,7 +163,8 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
                 (synthetic["cpu_s"] < SIMILARITY_TARGET_S) if synthetic.get("ok") else None,
             )
         )
-    query = longest.get("query_ms") if longest else None
+    with_query = [x for x in summary["scenarios"] if x.get("query_ms")]
+    query = with_query[-1]["query_ms"] if with_query else None
     targets.append(
         Target(
             "one similar-events query, warm process",
@@ -239,6 +244,12 @@ def markdown(results: dict[str, Any], summary: dict[str, Any]) -> str:
         "Absolute seconds are noisy; compare ratios within this run (each stage against the reference read, "
         "the increment against the full build, 10 years against 1 year).",
         "",
+        *(
+            ["## Findings", "", str(results["notes_markdown"]).strip(), ""]
+            if results.get("notes_markdown")
+            else []
+        ),
+        *([f"_{results['recovered']}._", ""] if results.get("recovered") else []),
         "## Machine",
         "",
         "| | |",

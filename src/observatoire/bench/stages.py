@@ -269,12 +269,20 @@ def stage_reference(home: Path, args: argparse.Namespace) -> Outcome:
             key = _json_records_key(files)
         query = reference_query(table, group["payload"], key, files)
         started, cpu = time.perf_counter(), time.process_time()
+        error = None
         try:
             fetched = con.execute(query).fetchone()
-            rows = int(fetched[0]) if fetched else 0
-            error = None
         except duckdb.Error as failure:
-            rows, error = 0, str(failure)[:300]
+            error = str(failure)[:300]
+            # cp1252 bytes 0x80-0x9F (’, œ, €) are not latin-1 and DuckDB has no cp1252 reader without the
+            # encodings extension: read as UTF-8 skipping the undecodable lines (the read is still timed).
+            fallback = query.replace("encoding='latin-1'", "encoding='utf-8', ignore_errors=true")
+            try:
+                fetched = con.execute(fallback).fetchone()
+                error = f"fallback utf-8 + ignore_errors (rows approximate): {error[:120]}"
+            except duckdb.Error:
+                fetched = None
+        rows = int(fetched[0]) if fetched else 0
         size = sum(f.stat().st_size for f in files)
         per_table[table] = {
             "files": len(files),
@@ -320,55 +328,39 @@ def schema_rows(database: Path, schema: str) -> dict[str, int]:
         con.close()
 
 
-def schema_rows_elsewhere(database: Path, schema: str) -> dict[str, int]:
-    """:func:`schema_rows` in a separate interpreter (when this process holds the file open)."""
+def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
+    """``dbt build`` as its own process (the parent's ``wait4`` includes it), then the marts counted here.
+
+    In-process, dbt-duckdb keeps its connection to the warehouse open until the interpreter ends, and a
+    second connection with another configuration is refused: hence the subprocess."""
     import subprocess
 
-    code = (
-        "import json, sys; from pathlib import Path; from observatoire.bench.stages import schema_rows; "
-        "print(json.dumps(schema_rows(Path(sys.argv[1]), sys.argv[2])))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(database), schema], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        return {}
-    counts: dict[str, int] = json.loads(done.stdout.strip().splitlines()[-1])
-    return counts
-
-
-def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
-    from dbt.cli.main import dbtRunner
-
     from ..config import dbt_project_dir
+    from ..orchestration.dbt import dbt_executable
 
     project = dbt_project_dir()
     target = home / "dbt_target" / "bench"
-    raw = schema_rows(home / "warehouse" / "warehouse.duckdb", "raw")
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    command = [
-        "build",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(target),
-    ]
+    warehouse = home / "warehouse" / "warehouse.duckdb"
+    raw = schema_rows(warehouse, "raw")
+    env = dict(
+        os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="False", DO_NOT_TRACK="1", OBSERVATOIRE_HOME=str(home)
+    )
+    command = [str(dbt_executable()), "build", "--project-dir", str(project), "--profiles-dir", str(project),
+               "--target-path", str(target)]  # fmt: skip
     if args.quiet_dbt:
         command.append("--quiet")
-    result = dbtRunner().invoke(command)
-    details: dict[str, Any] = {"raw_rows": raw}
+    done = subprocess.run(command, env=env, check=False)
+    details: dict[str, Any] = {"raw_rows": raw, "command": " ".join(command[1:])}
     run_results = target / "run_results.json"
     if run_results.is_file():
-        details["models"] = dbt_timings(json.loads(run_results.read_text(encoding="utf-8")))
-    # dbt-duckdb keeps its own connection to the file open in this process: count from a fresh one.
-    marts = schema_rows_elsewhere(home / "warehouse" / "warehouse.duckdb", "marts")
+        data = json.loads(run_results.read_text(encoding="utf-8"))
+        details["models"] = dbt_timings(data)
+        details["dbt_elapsed_s"] = data.get("elapsed_time")
+    marts = schema_rows(warehouse, "marts")
     details["marts_rows"] = marts
-    if not result.success:
+    if done.returncode != 0:
         failures = [m for m in details.get("models", []) if m.get("status") not in ("success", "pass")]
-        raise RuntimeError(f"dbt build failed: {result.exception or failures[:5]}")
+        raise RuntimeError(f"dbt build failed (exit {done.returncode}): {failures[:5]}")
     return Outcome(rows_in=sum(raw.values()), rows_out=sum(marts.values()), details=details)
 
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from ..contracts import Contract
@@ -21,8 +22,9 @@ class DeliveryFile:
     name: str
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
+        """Computed once (the delivery id and the manifest both need it)."""
         return hashlib.sha256(self.data).hexdigest()
 
 

@@ -10,6 +10,13 @@ deliveries of the same dataset in one call (their rows together, the union of th
 check of the gate is per column name or per value, so a group passes only if each of its deliveries
 would pass; when a group fails, each delivery is checked on its own so that only the offending ones are
 refused. Scheduled runs have one delivery per dataset: their groups are single deliveries.
+
+Evidence once per dataset run: groups are checked by the rules engine alone (milliseconds), and the GX
+evidence of the run is recorded by ONE gate call over the run's combined frame (:class:`RunEvidence`:
+every distinct value of every column of the deliveries the engine passed — the gate's checks are per
+column name or per value, so that frame passes exactly when each delivery does) before anything of the
+run is landed. If that call fails (GX unavailable, or GX and the engine disagree) the run's deliveries
+are refused. A delivery the engine refuses gets its own evidence call (what was found, masked).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..contracts import Contract
@@ -121,3 +129,44 @@ def gate_group(
         c.delivery_id: run_delivery_gate(contract, c.frame(), c.header, c.delivery_id, evidence=evidence)
         for c in candidates
     }
+
+
+class RunEvidence:
+    """Collects the distinct values of the deliveries a dataset run lands, for one evidence call."""
+
+    def __init__(self, contract: Contract):
+        self.contract = contract
+        self.values: dict[str, list[np.ndarray]] = {}
+        self.header: list[str] = []
+        self.deliveries: list[str] = []
+
+    def add(self, delivery_id: str, frame: pd.DataFrame, header: Sequence[str]) -> None:
+        self.deliveries.append(delivery_id)
+        self.header.extend(h for h in header if h not in self.header)
+        for column in frame.columns:
+            self.values.setdefault(str(column), []).append(pd.unique(frame[column].to_numpy()))
+
+    def frame(self) -> pd.DataFrame:
+        """One column per delivered column: its distinct values, padded by repeating one of them."""
+        distinct = {}
+        for column, parts in self.values.items():
+            values = parts[0] if len(parts) == 1 else pd.unique(np.concatenate(parts))
+            self.values[column] = [values]
+            distinct[column] = values
+        length = max((len(v) for v in distinct.values()), default=0)
+        data = {}
+        for column, values in distinct.items():
+            if len(values) == 0:
+                data[column] = pd.Series([None] * length, dtype=object)
+            else:
+                data[column] = pd.Series(np.concatenate([values, np.repeat(values[:1], length - len(values))]))
+        return pd.DataFrame(data, columns=list(distinct))
+
+    def record(self) -> GateOutcome | None:
+        """The gate with GX evidence over the run's combined frame (``None``: nothing to record)."""
+        if not self.deliveries:
+            return None
+        label = (self.deliveries[0] if len(self.deliveries) == 1
+                 else f"{self.deliveries[0]} … {self.deliveries[-1]} ({len(self.deliveries)} deliveries)")
+        return run_delivery_gate(self.contract, self.frame(), self.header, label, evidence=True,
+                                 checked_with=len(self.deliveries))

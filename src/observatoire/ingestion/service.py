@@ -41,7 +41,7 @@ from .connectors.smtpc_files import FILE_DAY_ZONE as SMTPC_DAY_ZONE
 from .connectors.smtpc_files import fetch_smtpc_days
 from .connectors.ville_api import fetch_city_records
 from .delivery import DeliveryFile, FetchedDelivery, files_hash
-from .gate import GateCandidate, GateOutcome, gate_group
+from .gate import GateCandidate, GateOutcome, RunEvidence, evidence_default, gate_group, run_delivery_gate
 from .http import RetryPolicy
 from .intervals import Interval, parse_instant
 from .quarantine import write_rejected_rows
@@ -141,7 +141,8 @@ def fetch(
         first = history_start(connection)
         days = list(interval.days(SMTPC_DAY_ZONE, first=first, last=datetime.now(UTC).date()))
         yield from fetch_smtpc_days(contract, connection, days, missing_days if missing_days is not None else [],
-                                    policy, find_start=interval.start is None)
+                                    policy, find_start=interval.start is None,
+                                    find_end=full_history or interval.start is None or interval.end is None)
     elif mechanism == "file_drop":
         index = drop_index or DropIndex(contract)
         yield from fetch_drop_files(contract, drop_root(getter), interval, index)
@@ -235,8 +236,21 @@ def read_incoming(contract: Contract, delivery_id: str) -> DeliveryTable | GateS
         return GateStep(delivery_id, "rejected", str(error))
 
 
-def settle(contract: Contract, delivery_id: str, table: DeliveryTable, outcome: GateOutcome) -> GateStep:
-    """Land a delivery the gate passed; quarantine whole a delivery it refused."""
+def _landing_updates(table: DeliveryTable) -> dict[str, Any]:
+    return {"rows": table.rows, "columns": table.columns, "extra_columns": table.extra_columns}
+
+
+def settle(
+    contract: Contract,
+    delivery_id: str,
+    table: DeliveryTable | None,
+    outcome: GateOutcome,
+    updates: dict[str, Any] | None = None,
+) -> GateStep:
+    """Land a delivery the gate passed; quarantine whole a delivery it refused.
+
+    ``table`` may be ``None`` (not kept in memory) when ``updates`` (:func:`_landing_updates`) is given.
+    """
     gate = outcome.to_dict()
     if not outcome.passed:
         message = f"refused by the privacy gate: {outcome.message}"
@@ -246,12 +260,10 @@ def settle(contract: Contract, delivery_id: str, table: DeliveryTable, outcome: 
             "contract_version": contract.version,
         })
         return GateStep(delivery_id, "refused", message, gate=gate)
-    landing.promote(contract, delivery_id, {
-        "rows": table.rows,
-        "columns": table.columns,
-        "extra_columns": table.extra_columns,
-        "gate": gate,
-    })
+    if updates is None:
+        assert table is not None
+        updates = _landing_updates(table)
+    landing.promote(contract, delivery_id, {**updates, "gate": gate})
     return GateStep(delivery_id, "landed", outcome.message, table=table, gate=gate)
 
 
@@ -259,17 +271,29 @@ def _frame_getter(table: DeliveryTable) -> Callable[[], pd.DataFrame]:
     return lambda: table.frame
 
 
+KEEP_ROWS = 600_000
+"""Rows of engine-passed deliveries kept in memory until the run's evidence is recorded; the loader
+reads the others back from the landing area."""
+
+
 class _Gatekeeper:
-    """Reads incoming deliveries, gates them in groups, lands or quarantines them, and hands on each step."""
+    """Reads incoming deliveries, gates them in groups, lands or quarantines them, and hands on each step.
+
+    The rules engine checks each group as it fills; with evidence on, the deliveries it passes wait (in
+    the incoming area) for the run's single GX evidence call in :meth:`finish` (see :mod:`.gate`).
+    """
 
     def __init__(self, contract: Contract, report: DatasetReport, on_step: Callable[[GateStep], None],
                  evidence: bool | None = None):
         self.contract = contract
         self.report = report
         self.on_step = on_step
-        self.evidence = evidence
+        self.evidence = evidence_default() if evidence is None else evidence
         self.pending: list[tuple[GateCandidate, DeliveryTable]] = []
         self.rows = 0
+        self.run = RunEvidence(contract) if self.evidence else None
+        self.waiting: list[tuple[str, DeliveryTable | None, dict[str, Any]]] = []
+        self.kept_rows = 0
 
     def add(self, delivery_id: str) -> None:
         table = read_incoming(self.contract, delivery_id)
@@ -282,16 +306,60 @@ class _Gatekeeper:
             self.flush()
 
     def flush(self) -> None:
+        """The rules engine on the pending group (no GX evidence here)."""
         if not self.pending:
             return
         tables = [t for _, t in self.pending]
-        outcomes = gate_group(
-            self.contract, [c for c, _ in self.pending], lambda: combine_frames(tables), evidence=self.evidence
-        )
+        combined: list[pd.DataFrame] = []
+
+        def frame() -> pd.DataFrame:
+            if not combined:
+                combined.append(combine_frames(tables))
+            return combined[0]
+
+        outcomes = gate_group(self.contract, [c for c, _ in self.pending], frame, evidence=False)
+        if self.run is not None and combined and all(o.passed for o in outcomes.values()):
+            header: list[str] = []
+            for candidate, _ in self.pending:
+                header.extend(h for h in candidate.header if h not in header)
+            self.run.deliveries.extend(c.delivery_id for c, _ in self.pending[:-1])
+            self.run.add(self.pending[-1][0].delivery_id, combined[0], header)
+            collected = True
+        else:
+            collected = False
         for candidate, table in self.pending:
-            self._done(settle(self.contract, candidate.delivery_id, table, outcomes[candidate.delivery_id]))
+            outcome = outcomes[candidate.delivery_id]
+            if self.run is None:
+                self._done(settle(self.contract, candidate.delivery_id, table, outcome))
+            elif not outcome.passed:
+                # Refused: its own evidence (what was found, masked), then quarantined.
+                outcome = run_delivery_gate(self.contract, table.frame, table.columns, candidate.delivery_id,
+                                            evidence=True)
+                self._done(settle(self.contract, candidate.delivery_id, table, outcome))
+            else:
+                if not collected:
+                    self.run.add(candidate.delivery_id, table.frame, table.columns)
+                keep = self.kept_rows + table.length <= KEEP_ROWS
+                self.kept_rows += table.length if keep else 0
+                self.waiting.append((candidate.delivery_id, table if keep else None, _landing_updates(table)))
         self.pending = []
         self.rows = 0
+
+    def finish(self) -> None:
+        """Check what is pending, record the run's evidence once, then land (or refuse) what waited for it."""
+        self.flush()
+        if self.run is None or not self.waiting:
+            return
+        outcome = self.run.record()
+        assert outcome is not None
+        if not outcome.passed:
+            log.warning("%s: the privacy evidence of the run failed; its %d deliveries are refused: %s",
+                        self.contract.table, len(self.waiting), outcome.message)
+        for delivery_id, table, updates in self.waiting:
+            self._done(settle(self.contract, delivery_id, table, outcome, updates))
+        self.waiting = []
+        self.run = RunEvidence(self.contract)
+        self.kept_rows = 0
 
     def _done(self, step: GateStep) -> None:
         _note_gate(self.report, step)
@@ -308,7 +376,7 @@ def gate_dataset(
     for delivery_id in ids:
         if landing.where_is(contract, delivery_id) == "incoming":
             keeper.add(delivery_id)
-    keeper.flush()
+    keeper.finish()
     return report
 
 
@@ -554,7 +622,7 @@ def ingest_dataset(
         keeper = _Gatekeeper(contract, report, hand_on, gate_evidence)
         for delivery_id in _stage_all(contract, deliveries, index, report):
             keeper.add(delivery_id)
-        keeper.flush()
+        keeper.finish()
         # Deliveries landed by an earlier, interrupted run are loaded too.
         for delivery_id in landing.landed_ids(contract):
             if delivery_id not in loader.known and not loader.is_pending(delivery_id):
@@ -630,7 +698,7 @@ def ingest_file(partner: str, dataset: str, path: Path) -> DatasetReport:
             report.new = 1
             keeper = _Gatekeeper(contract, report, steps.append)
             keeper.add(delivery_id)
-            keeper.flush()
+            keeper.finish()
         step = steps[0] if steps else None
         where = landing.where_is(contract, delivery_id)
         if where == "landing":

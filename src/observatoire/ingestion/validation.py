@@ -68,7 +68,19 @@ class _Checker:
             self.reasons[int(position)].append(message(int(position)))
 
 
+def _all_text(column: pd.Series) -> bool:
+    """Every value is a ``str`` (CSV deliveries): the per-value type checks below can be skipped."""
+    return len(column) > 0 and pd.api.types.infer_dtype(column, skipna=False) == "string"
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """``column.str.strip()`` for an all-text column, without pandas' per-call overhead."""
+    return pd.Series([v.strip() for v in column.to_numpy()], index=column.index, dtype=object)
+
+
 def _null_mask(column: pd.Series) -> Mask:
+    if _all_text(column):
+        return np.fromiter((not v or v.isspace() for v in column.to_numpy()), dtype=bool, count=len(column))
     nulls = column.isna().to_numpy(dtype=bool)
     is_text = column.map(type).isin([str]).to_numpy(dtype=bool)
     if is_text.any():
@@ -92,28 +104,32 @@ def _text(column: pd.Series, present: Mask) -> pd.Series:
             return str(int(value))
         return None
 
-    kinds = column.map(type)
-    if kinds.isin([str]).all():
-        text = column.str.strip()
+    if _all_text(column):
+        text = _stripped(column)
     else:
         text = column.map(as_text)
     return text.where(pd.Series(present, index=column.index))
 
 
 def _numbers(checker: _Checker, f: Field, column: pd.Series, present: Mask, decimal: str) -> pd.Series:
-    kinds = column.map(type)
-    numeric = kinds.isin([int, float]).to_numpy(dtype=bool) & present
-    text_mask = kinds.isin([str]).to_numpy(dtype=bool) & present
+    if _all_text(column):
+        numeric = np.zeros(len(column), dtype=bool)
+        text_mask = present.copy()
+    else:
+        kinds = column.map(type)
+        numeric = kinds.isin([int, float]).to_numpy(dtype=bool) & present
+        text_mask = kinds.isin([str]).to_numpy(dtype=bool) & present
     bad_kind = present & ~numeric & ~text_mask
     values = pd.Series(np.nan, index=column.index, dtype="float64")
     if numeric.any():
         values[numeric] = column[numeric].astype("float64")
     if text_mask.any():
-        text = column[text_mask].str.strip()
+        text = _stripped(column[text_mask])
         other = "." if decimal == "," else ","
-        wrong_mark = text.str.contains(other, regex=False).to_numpy(dtype=bool)
+        raw = text.to_numpy()
+        wrong_mark = np.fromiter((other in v for v in raw), dtype=bool, count=len(raw))
         if decimal == ",":
-            text = text.str.replace(",", ".", regex=False)
+            text = pd.Series([v.replace(",", ".") for v in raw], index=text.index, dtype=object)
         parsed = pd.to_numeric(text, errors="coerce")
         parsed[wrong_mark] = np.nan
         values[text_mask] = parsed.to_numpy(dtype="float64")

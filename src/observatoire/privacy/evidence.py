@@ -169,11 +169,20 @@ def _context() -> Any:
             context.update_data_docs_site(SITE_NAME, site)
     else:
         context.add_data_docs_site(SITE_NAME, site)
-    if context.variables.progress_bars is None or context.variables.progress_bars.globally:
+    if _progress_bars_enabled(context.variables.progress_bars):
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         context.variables.save()
     _CONTEXTS[key] = context
     return context
+
+
+def _progress_bars_enabled(setting: Any) -> bool:
+    # A new project holds a ProgressBarsConfig; a project re-read from great_expectations.yml holds a dict.
+    if setting is None:
+        return True
+    if isinstance(setting, dict):
+        return bool(setting.get("globally", True))
+    return bool(setting.globally)
 
 
 def _safe(name: str) -> str:
