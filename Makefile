@@ -14,7 +14,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: install install-browser demo run ui test lint test-fast bench lock clean
+.PHONY: install install-browser demo run ui test lint test-fast bench prod-check lock clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -59,6 +59,9 @@ test: install install-browser lint ## the test command CI runs
 
 test-fast: install ## unit tests only (no dbt, Airflow or browser)
 	$(BIN)/python -m pytest -m "not slow and not production and not browser"
+
+prod-check: install ## docker-compose.yml's configuration proven natively on PostgreSQL + Redis + Celery
+	$(BIN)/observatoire prod-check
 
 bench: install ## benchmark every stage (see bench/README.md)
 	$(BIN)/observatoire bench

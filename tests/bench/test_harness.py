@@ -42,10 +42,14 @@ def test_a_child_stage_is_measured_and_its_rows_reported(tmp_path: Path) -> None
 def test_a_failing_stage_is_reported_not_raised(tmp_path: Path) -> None:
     home = tmp_path / "empty"
     result = run_child(
-        "similarity_index", stage_command("similarity", home), env=_env(home), workdir=tmp_path / "bench"
+        "generate",
+        stage_command("generate", home, start="2025-06-02", end="2025-06-01", scale=0.05),
+        env=_env(home),
+        workdir=tmp_path / "bench",
     )
     assert not result.ok
-    assert result.error
+    assert result.error and "before" in result.error
+    assert json.loads((tmp_path / "bench" / "measured" / "generate.json").read_text())["ok"] is False
 
 
 def test_reference_read_counts_landed_csv_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,13 @@ def test_binds_loopback_only(shared_server: PartnerServer) -> None:
     assert shared_server._httpd.server_address[0] == "127.0.0.1"
 
 
+def test_host_flag_sets_the_bind_address_for_containers() -> None:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    assert parser.parse_args(["serve-partners"]).host == "127.0.0.1"
+    assert parser.parse_args(["serve-partners", "--host", "0.0.0.0"]).host == "0.0.0.0"
+
+
 def test_missing_store_and_busy_port_are_bad_input(tmp_path: Path, shared_server: PartnerServer) -> None:
     with pytest.raises(BadInput, match="observatoire generate"), running_partners(tmp_path / "nothing"):
         pass

@@ -154,6 +154,9 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
     )
     render = RenderConfig(
         load_method=LoadMode.DBT_MANIFEST if from_manifest else LoadMode.DBT_LS,
+        # The venv's dbt, by path: the venv's bin/ need not be on PATH (`make demo` does not activate it),
+        # and Cosmos refuses an explicit path with its default in-process runner.
+        invocation_mode=InvocationMode.SUBPROCESS,
         dbt_executable_path=executable,
         test_behavior=TestBehavior.AFTER_EACH,
     )

@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
             "Serve $OBSERVATOIRE_HOME/partners (written by `observatoire generate`) as the partners would: "
             "the city REST API, SMTPC daily CSV files, the Métropole's Opendatasoft Explore v2.1 API, and "
             "the Préfecture and police-activity files released day by day into $OBSERVATOIRE_HOME/drop. "
-            "Listens on 127.0.0.1 only. Test controls: GET /_control/health, GET|POST /_control/faults, "
+            "Listens on 127.0.0.1 unless --host says otherwise. Test controls: GET /_control/health, GET|POST /_control/faults, "
             "GET|POST /_control/clock."
         ),
         epilog=(
@@ -64,6 +64,11 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"TCP port (default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="bind address (default 127.0.0.1; the compose demo service binds 0.0.0.0 on its private network)",
+    )
     parser.add_argument("--city-token", help="bearer token of the city API (see below)")
     parser.add_argument("--smtpc-key", help="SMTPC API key (see below)")
     clock = parser.add_argument_group("simulated clock (days are released when they are over)")
@@ -124,6 +129,7 @@ def settings_from_args(args: argparse.Namespace) -> ServerSettings:
     return ServerSettings(
         home=config.home(),
         port=args.port,
+        host=args.host,
         clock=clock,
         faults=faults,
         release_drop=not args.no_drop,

@@ -53,7 +53,7 @@ class PartnerServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{HOST if self.settings.host in ('0.0.0.0', '::') else self.settings.host}:{self.port}"
 
     @property
     def releaser(self) -> DropReleaser | None:
@@ -85,10 +85,10 @@ class PartnerServer:
         if self._httpd is not None:
             return self
         try:
-            self._httpd = PartnerHTTPServer((HOST, self.settings.port), self.app)
+            self._httpd = PartnerHTTPServer((self.settings.host, self.settings.port), self.app)
         except OSError as error:
             raise BadInput(
-                f"cannot listen on {HOST}:{self.settings.port}: {error.strerror or error}"
+                f"cannot listen on {self.settings.host}:{self.settings.port}: {error.strerror or error}"
             ) from error
         self.app.base_url = self.base_url
         self._thread = threading.Thread(

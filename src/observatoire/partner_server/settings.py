@@ -68,6 +68,8 @@ class ServerSettings:
     """``OBSERVATOIRE_HOME``: the server reads ``partners/`` and writes ``drop/`` under it."""
     port: int = DEFAULT_PORT
     """0 picks a free ephemeral port (tests)."""
+    host: str = HOST
+    """Bind address: loopback by default; a container serving a compose network binds 0.0.0.0."""
     city_token: str = field(default_factory=city_token_from_env, repr=False)
     smtpc_key: str = field(default_factory=smtpc_key_from_env, repr=False)
     clock: ClockSettings = field(default_factory=ClockSettings)
