@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 import requests
 
-# The demo home is shared with tests/orchestration (built once per process): import its helper.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from orchestration.support import REPO, built_demo_home, observatoire_env  # noqa: E402
+from tests.orchestration.support import (  # shared demo home, built once
+    REPO,
+    built_demo_home,
+    observatoire_env,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

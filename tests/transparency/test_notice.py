@@ -7,11 +7,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from similarity.synthetic import synthetic_frame, write_warehouse  # tests/ is on sys.path (rootdir layout)
 
 from observatoire.cli import main
 from observatoire.similarity.build import build_similarity_index
 from observatoire.transparency.notice import format_number, write_notice
+from tests.similarity.synthetic import synthetic_frame, write_warehouse
 
 
 @pytest.fixture(scope="module")
