@@ -22,7 +22,9 @@ RUN /opt/venv/bin/pip install --require-hashes --no-deps -r /tmp/runtime.lock
 WORKDIR /opt/observatoire
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN /opt/venv/bin/pip install --no-deps -e .
+RUN /opt/venv/bin/pip install --no-deps -e . \
+    # byte-compile once at build: PYTHONDONTWRITEBYTECODE would make every task recompile its imports
+    && /opt/venv/bin/python -m compileall -q -j 0 /opt/venv/lib src >/dev/null
 
 # ---- runtime stage ---------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE}
