@@ -103,7 +103,7 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> DbtBuild:
     """Three years of generated partner data (or ``$OBSERVATOIRE_TEST_PARTNERS``), loaded and built."""
     from datetime import date
 
-    from dbt_partners_store import load_store
+    from .dbt_partners_store import load_store
 
     root = tmp_path_factory.mktemp("dbt_generated")
     partners_env = os.environ.get("OBSERVATOIRE_TEST_PARTNERS")
