@@ -27,9 +27,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..contracts.registry import POLICE_CATEGORIES
 from ..geography import cell_corners, format_cell_id, marseille_cells
 from .calendar import PARIS, LocalTimes, is_public_holiday, is_school_holiday, local_midnight_utc
-from .outcomes import CATEGORY_MIX, DEFAULT_CATEGORY_MIX, FACT_PROBABILITY, POLICE_CATEGORIES, Latent
+from .outcomes import CATEGORY_MIX, DEFAULT_CATEGORY_MIX, FACT_PROBABILITY, Latent
 from .places import METROPOLE_TUNNELS, TRANSIT_STOPS
 from .randomness import Draws
 from .reporting import Reporter

@@ -55,15 +55,6 @@ from .places import tunnel_distance_km
 from .randomness import Draws
 from .world import HAPPENED, RealEvent
 
-POLICE_CATEGORIES = (
-    "atteinte_biens",
-    "atteinte_personnes",
-    "tranquillite",
-    "circulation",
-    "stationnement",
-    "environnement",
-)
-
 # a[nature]: the log-intensity of extra incidents per nature.
 NATURE_INTENSITY: dict[str, float] = {
     "match_football": 0.55,
