@@ -99,71 +99,48 @@ located_closures as (
 
 ),
 
-works_conflicts as (
+{#- Works and tunnel closures are places occupied for a while: the same query, each with its own distance. -#}
+{%- set point_sources = [
+    {'cte': 'works', 'kind': 'works', 'distance_var': 'conflict_distance_m', 'name': 'works_conflicts'},
+    {'cte': 'located_closures', 'kind': 'tunnel_closure', 'distance_var': 'conflict_tunnel_distance_m',
+     'name': 'closure_conflicts'},
+] %}
+{%- for source in point_sources %}
+{%- set occupied = source.cte %}
+{%- set max_distance = var(source.distance_var) %}
+{{ source.name }} as (
 
     select
         active_events.event_id,
-        'works' as conflict_kind,
-        works.conflicting_source,
-        works.conflicting_id,
+        '{{ source.kind }}' as conflict_kind,
+        {{ occupied }}.conflicting_source,
+        {{ occupied }}.conflicting_id,
         cast(null as varchar) as conflicting_event_id,
-        works.conflicting_label,
-        works.starts_at as conflicting_starts_at,
-        works.ends_at as conflicting_ends_at,
-        epoch(least(active_events.ends_at, works.ends_at) - greatest(active_events.starts_at, works.starts_at)) / 3600.0
-        as overlap_hours,
-        {{ distance_to_segment_m('works.latitude', 'works.longitude',
+        {{ occupied }}.conflicting_label,
+        {{ occupied }}.starts_at as conflicting_starts_at,
+        {{ occupied }}.ends_at as conflicting_ends_at,
+        epoch(least(active_events.ends_at, {{ occupied }}.ends_at)
+            - greatest(active_events.starts_at, {{ occupied }}.starts_at)) / 3600.0 as overlap_hours,
+        {{ distance_to_segment_m(occupied ~ '.latitude', occupied ~ '.longitude',
                                  'active_events.route_start_latitude', 'active_events.route_start_longitude',
                                  'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
-        {{ var('conflict_distance_m') }} as max_distance_m
+        {{ max_distance }} as max_distance_m
     from {{ overlapping_pairs(
         'active_events', 'event_id', 'starts_at', 'ends_at',
-        'works', 'conflicting_id', 'starts_at', 'ends_at',
-        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('conflict_distance_m')),
+        occupied, 'conflicting_id', 'starts_at', 'ends_at',
+        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', max_distance),
         right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
     ) }} as pairs
     inner join active_events on pairs.left_key = active_events.event_id
-    inner join works on pairs.right_key = works.conflicting_id
+    inner join {{ occupied }} on pairs.right_key = {{ occupied }}.conflicting_id
     where true
-        and works.latitude between active_events.box_min_latitude - {{ var('conflict_distance_m') }} / 111000.0
-            and active_events.box_max_latitude + {{ var('conflict_distance_m') }} / 111000.0
-        and works.longitude between active_events.box_min_longitude - {{ var('conflict_distance_m') }} / 78000.0
-            and active_events.box_max_longitude + {{ var('conflict_distance_m') }} / 78000.0
+        and {{ occupied }}.latitude between active_events.box_min_latitude - {{ max_distance }} / 111000.0
+            and active_events.box_max_latitude + {{ max_distance }} / 111000.0
+        and {{ occupied }}.longitude between active_events.box_min_longitude - {{ max_distance }} / 78000.0
+            and active_events.box_max_longitude + {{ max_distance }} / 78000.0
 
 ),
-
-closure_conflicts as (
-
-    select
-        active_events.event_id,
-        'tunnel_closure' as conflict_kind,
-        located_closures.conflicting_source,
-        located_closures.conflicting_id,
-        cast(null as varchar) as conflicting_event_id,
-        located_closures.conflicting_label,
-        located_closures.starts_at as conflicting_starts_at,
-        located_closures.ends_at as conflicting_ends_at,
-        epoch(least(active_events.ends_at, located_closures.ends_at)
-            - greatest(active_events.starts_at, located_closures.starts_at)) / 3600.0 as overlap_hours,
-        {{ distance_to_segment_m('located_closures.latitude', 'located_closures.longitude',
-                                 'active_events.route_start_latitude', 'active_events.route_start_longitude',
-                                 'active_events.route_end_latitude', 'active_events.route_end_longitude') }} as distance_m,
-        {{ var('conflict_tunnel_distance_m') }} as max_distance_m
-    from {{ overlapping_pairs(
-        'active_events', 'event_id', 'starts_at', 'ends_at',
-        'located_closures', 'conflicting_id', 'starts_at', 'ends_at',
-        left_bounds=spatial_bounds_of_segment('route_start_latitude', 'route_start_longitude', 'route_end_latitude', 'route_end_longitude', var('conflict_tunnel_distance_m')),
-        right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 0)
-    ) }} as pairs
-    inner join active_events on pairs.left_key = active_events.event_id
-    inner join located_closures on pairs.right_key = located_closures.conflicting_id
-    where true
-        and located_closures.latitude between active_events.box_min_latitude - {{ var('conflict_tunnel_distance_m') }} / 111000.0
-            and active_events.box_max_latitude + {{ var('conflict_tunnel_distance_m') }} / 111000.0
-        and located_closures.longitude between active_events.box_min_longitude - {{ var('conflict_tunnel_distance_m') }} / 78000.0
-            and active_events.box_max_longitude + {{ var('conflict_tunnel_distance_m') }} / 78000.0
-
-),
+{% endfor %}
 
 event_conflicts as (
 
