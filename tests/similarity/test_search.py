@@ -171,3 +171,93 @@ def test_no_neighbour_starts_at_or_after_its_event(
         eligible = int((events.took_place & (events.start_us < events.start_us[i])).sum())
         assert counts[i] == min(k, eligible)
     _assert_same(index, brute_force(events, cfg, k))
+
+
+# --- Edge cases of the search (segments of trees holding later events, k-NN completeness, steps) ---
+
+
+def _check(frame: pd.DataFrame, cfg: SimilarityConfig, **kwargs: object) -> None:
+    events = events_from_frame(frame)
+    _assert_same(fit_index(events, cfg, **kwargs), brute_force(events, cfg, cfg.k))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("block_size", [16, 2048])
+def test_many_events_share_few_start_times(config: SimilarityConfig, block_size: int) -> None:
+    """Hundreds of events on six start times: "strictly before" excludes whole batches of equal starts."""
+    frame = synthetic_frame(400, seed=12, years=1.0, duplicates=0.3)
+    starts = pd.date_range("2024-03-01 10:00", periods=6, freq="7D", tz="UTC")
+    frame[c.STARTS_AT] = starts[np.random.default_rng(3).integers(0, 6, len(frame))]
+    _check(frame, config, block_size=block_size)
+
+
+def test_natures_with_fewer_than_k_earlier_events(config: SimilarityConfig) -> None:
+    """A nature that appears late and rarely: its own k-NN cannot give k events (every nature is asked)."""
+    frame = synthetic_frame(500, seed=13, years=2.0, duplicates=0.1)
+    late = frame[c.STARTS_AT] > frame[c.STARTS_AT].quantile(0.8)
+    rare = frame.index[late][:4]
+    frame.loc[rare, c.NATURE] = "ceremonie"
+    frame.loc[rare, c.NATURE_FAMILY] = "ceremonie"
+    frame = frame[(frame[c.NATURE] != "ceremonie") | frame.index.isin(rare)]
+    _check(frame, config, block_size=64)
+    _check(frame, config.with_k(25), block_size=64)
+
+
+def test_ties_at_the_kth_neighbour(config: SimilarityConfig) -> None:
+    """Sixty identical past events: the k-th D² is shared by all of them, the tie rule picks among them."""
+    base = synthetic_frame(1, seed=0, duplicates=0).iloc[0].to_dict()
+    rows = [
+        {
+            **base,
+            c.EVENT_ID: f"twin{i:02d}",
+            c.STARTS_AT: pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(hours=i % 20),
+            c.TOOK_PLACE: True,
+        }
+        for i in range(60)
+    ]
+    others = synthetic_frame(200, seed=14, years=0.2, duplicates=0.0)
+    frame = pd.concat([pd.DataFrame(rows), others], ignore_index=True)
+    _check(frame, config, block_size=32)
+    _check(frame, config.with_k(3), block_size=2048)
+
+
+@pytest.mark.parametrize("ratio", [1.05, 3.0])
+def test_segment_ratio_does_not_change_the_result(config: SimilarityConfig, ratio: float) -> None:
+    from observatoire.similarity.encoder import build_encoder, columns_of, encode
+    from observatoire.similarity.index import TREE_BLOCKS
+    from observatoire.similarity.search import build_search_space, find_neighbours
+
+    events = events_from_frame(synthetic_frame(350, seed=15, years=1.0, duplicates=0.2))
+    pipeline = build_encoder(config, events.natures, events.families).fit(events.frame)
+    space = build_search_space(
+        events, encode(pipeline, events.frame), columns_of(pipeline, TREE_BLOCKS), config
+    )
+    got = find_neighbours(events, space, config, block_size=8, ratio=ratio)
+    expected = fit_index(events, config).neighbours
+    for name in ("query", "neighbour", "rank", "d2"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+
+
+def test_nature_weight_zero_and_a_nature_in_two_families(config: SimilarityConfig) -> None:
+    frame = synthetic_frame(300, seed=16, years=1.0, duplicates=0.2)
+    # Dirty data: one nature reported under two families (same nature: nature distance 0 all the same).
+    frame.loc[frame.index[::7], c.NATURE] = "concert"
+    frame.loc[frame.index[::14], c.NATURE_FAMILY] = "fete"
+    _check(frame, config, block_size=40)
+    _check(frame, config.with_weights(nature=0), block_size=40)
+
+
+def test_only_events_from_first_on_and_threads_change_nothing(config: SimilarityConfig) -> None:
+    events = events_from_frame(synthetic_frame(3000, seed=17, years=3.0))
+    whole = fit_index(events, config, workers=2).neighbours
+    alone = fit_index(events, config, workers=1).neighbours
+    later = fit_index(events, config, first=2200, workers=2).neighbours
+    since = whole.query >= 2200
+    for name in ("query", "neighbour", "rank", "d2"):
+        assert np.array_equal(getattr(whole, name), getattr(alone, name)), name
+        assert np.array_equal(getattr(whole, name)[since], getattr(later, name)), name
+    assert later.scored_pairs < whole.scored_pairs
+
+
+def test_larger_sample_equals_brute_force(config: SimilarityConfig) -> None:
+    """1,500 events over two years with duplicates: several segments, steps 1 to 4 all used."""
+    _check(synthetic_frame(1500, seed=18, years=2.0, duplicates=0.15), config, block_size=256)

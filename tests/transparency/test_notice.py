@@ -89,3 +89,61 @@ def test_missing_tables_are_said_not_available(tmp_path: Path, capsys: pytest.Ca
     en = (tmp_path / "o" / "notice_en.md").read_text(encoding="utf-8")
     assert "not available" in en
     assert "notice_fr.md" in capsys.readouterr().out
+
+
+def test_french_notice_reads_french(published: Path, tmp_path: Path) -> None:
+    """Dataset titles, dates, plurals and the masked outcome are French, and their figures are the data's."""
+    from observatoire.contracts import CONTRACTS
+    from observatoire.contracts.registry import TITLES_FR
+    from observatoire.privacy.rules import published_rules
+
+    db = _with_publish_log(published, tmp_path / "with_log.duckdb")
+    k = published_rules().k
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"UPDATE marts.fct_event SET offences_atteinte_personnes = NULL WHERE offences_atteinte_personnes BETWEEN 1 AND {k - 1}"
+        )
+        masked = con.execute(
+            "SELECT count(*) FILTER (offences_atteinte_personnes IS NULL) FROM marts.fct_event"
+        ).fetchone()[0]  # type: ignore[index]
+    assert masked > 1
+    write_notice(db, tmp_path / "out")
+    fr = (tmp_path / "out" / "notice_fr.md").read_text(encoding="utf-8")
+    en = (tmp_path / "out" / "notice_en.md").read_text(encoding="utf-8")
+    assert set(TITLES_FR) == set(CONTRACTS)  # every dataset has its French title
+    for table, contract in CONTRACTS.items():
+        assert TITLES_FR[table].split(" — ", 1)[1][1:] in fr, table
+        assert contract.title.split(" — ", 1)[1] not in fr, table
+    assert "(s)" not in fr and "(s)" not in en
+    assert "2026-" not in fr.split("## 2.")[1].split("## 3.")[0]  # dates written out, not ISO
+    assert f"les petits nombres (de 1 à {k - 1}) sont masqués" in fr
+    assert f"({format_number(masked, 0, 'fr')} événements concernés)" in fr
+    assert "calculée sur les seuls événements similaires dont le nombre est publié" in fr
+    assert "over the similar events whose count is published only" in en
+    assert "| Secteur | 1 | 8\u202f% | — | secteurs différents |" in fr  # no scale for a category
+    assert "un rapport de 2 entre les deux" in fr  # duration: 10 ** 0.3, from the scale
+    assert "le 20 novembre 2026 à 9 h 00 (heure de Paris)" in fr  # published_at, 08:00 UTC
+    assert "valeurs masquées : 3 dans fct_event" in fr
+
+
+def test_masked_outcome_is_left_out_of_the_forecast(published: Path, tmp_path: Path) -> None:
+    """What the notice says: the forecast averages only the neighbours whose count is published."""
+    from observatoire.similarity import PlannedEvent, query_planned_event
+
+    db = tmp_path / "masked.duckdb"
+    shutil.copy(published, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "UPDATE marts.fct_event SET offences_atteinte_personnes = NULL WHERE hash(event_id) % 2 = 0"
+        )
+    planned = PlannedEvent(
+        nature="concert", place="Dôme", starts_at="2027-06-01 20:00", duration_hours=3, participants=5000
+    )
+    result = query_planned_event(db, planned)
+    values = [n.outcomes["offences_atteinte_personnes"] for n in result.neighbours]
+    weights = [n.similarity for n in result.neighbours]
+    known = [(w, v) for w, v in zip(weights, values, strict=True) if v is not None]
+    assert 0 < len(known) < len(values)  # some neighbours have their count masked, some not
+    forecast = result.forecast["offences_atteinte_personnes"]
+    assert forecast is not None
+    assert abs(forecast - sum(w * v for w, v in known) / sum(w for w, _ in known)) < 1e-12

@@ -401,6 +401,26 @@ CONTRACTS: dict[str, Contract] = {
 }
 PARTNERS: tuple[str, ...] = ("ville", "prefecture", "smtpc", "metropole")
 
+# French title of every dataset (the transparency notice's reference version is French), by table name.
+TITLES_FR: dict[str, str] = {
+    VILLE_EVENEMENTS.table: "Ville de Marseille — événements sur l'espace public",
+    VILLE_ARRETES.table: "Ville de Marseille — arrêtés de circulation et de stationnement",
+    VILLE_ACTIVITE_PM.table: "Ville de Marseille — activité de la police municipale (agrégée)",
+    PREFECTURE_MANIFESTATIONS.table: "Préfecture de police — manifestations (export de l'application Cortège)",
+    PREFECTURE_VISITES.table: "Préfecture de police — visites officielles",
+    PREFECTURE_OPERATIONS.table: "Préfecture de police — opérations programmées",
+    SMTPC_COMPTAGES.table: "SMTPC — comptages du tunnel Prado-Carénage",
+    SMTPC_EVENEMENTS.table: "SMTPC — incidents et fermetures du tunnel",
+    METROPOLE_FERMETURES.table: "Métropole — fermetures des tunnels qu'elle exploite",
+    METROPOLE_RTM.table: "Métropole — perturbations des transports en commun RTM",
+    METROPOLE_DATATOURISME.table: "Métropole — points d'intérêt DataTourisme (événements)",
+}
+
+
+def title_fr(contract: Contract) -> str:
+    """The dataset's French title (its English ``title`` when none is given)."""
+    return TITLES_FR.get(contract.table, contract.title)
+
 
 def get_contract(partner: str, dataset: str) -> Contract:
     """The contract of ``partner``/``dataset``, or a ``KeyError`` that lists the known datasets."""

@@ -1,7 +1,8 @@
 """The similarity index (DESIGN §5): explainable nearest past events, forecast, backtest.
 
 Public API (what the pipeline, the Airflow tasks and the UI call):
-- ``build_similarity_index(warehouse=None, config=None, artefact=None) -> BuildResult``
+- ``build_similarity_index(warehouse=None, config=None, artefact=None, *, full=False) -> BuildResult``
+  (incremental unless ``full``: see ``build.py``)
 - ``query_planned_event(db, PlannedEvent(...)) -> QueryResult``
 - ``load_config(path=None) -> SimilarityConfig``
 """

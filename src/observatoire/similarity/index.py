@@ -15,7 +15,7 @@ from .encoder import build_encoder, columns_of, encode
 from .events import Events
 from .search import DEFAULT_BLOCK_SIZE, Neighbours, build_search_space, find_neighbours
 
-# Axes searched inside the per-group ball trees; nature defines the groups (see search.py).
+# Axes searched inside the trees; nature defines the groups (see search.py).
 TREE_BLOCKS: tuple[str, ...] = (
     "location",
     "participants",
@@ -34,12 +34,21 @@ class FittedIndex:
     neighbours: Neighbours
 
 
-def fit_index(events: Events, config: SimilarityConfig, block_size: int = DEFAULT_BLOCK_SIZE) -> FittedIndex:
+def fit_index(
+    events: Events,
+    config: SimilarityConfig,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    first: int = 0,
+    workers: int | None = None,
+) -> FittedIndex:
+    """Fit the encoder on every event and compute the neighbours of the events at positions ``first``
+    and after (canonical order; 0: every event)."""
     pipeline = build_encoder(config, events.natures, events.families)
     pipeline.fit(events.frame)
     X = encode(pipeline, events.frame)
     space = build_search_space(events, X, columns_of(pipeline, TREE_BLOCKS), config)
-    return FittedIndex(events, pipeline, find_neighbours(events, space, config, block_size=block_size))
+    neighbours = find_neighbours(events, space, config, block_size=block_size, workers=workers, first=first)
+    return FittedIndex(events, pipeline, neighbours)
 
 
 def explain_pairs(

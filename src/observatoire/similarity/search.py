@@ -1,32 +1,47 @@
-"""Exact k-nearest *past* neighbours of every event, in time-ordered blocks.
+"""Exact k-nearest *past* neighbours of every event.
 
 The encoded squared distance |x_a − x_b|² (``encoder.py``) is a lower bound of D², tight to ~10⁻⁶
-(only the location axis differs: chord instead of great circle). We split the encoding in two:
-the *group* axes (by default nature, the heaviest categorical axis), whose part of D² only depends on
-the two events' groups (``group_cost[G, g]``), and the other coordinates, searched with one
-scikit-learn ball tree per group. For an event q of group G and any past event e of group g:
+(only the location axis differs: chord instead of great circle). The nature axis is taken out of the
+encoding and handled exactly through *groups* (one group per nature): for an event q of group G and an
+event e of group g, ``group_cost[G, g]`` is the nature part of D² (0, same family, other family), and
+with t the encoding without the nature coordinates,
 
-    lower_bound(q, e) = group_cost[G, g] + |t_q − t_e|²  <=  D²(q, e)
+    lower_bound(q, e) = group_cost[G, g] + |t_q − t_e|²  <=  D²(q, e).
 
-Events are in canonical order (start, event id) and processed in blocks that never split a start
-time, so everything in an earlier block started strictly before everything in the block; inside the
-block, "strictly before" is checked pair by pair by brute force. For each event:
-1. an upper bound τ of its k-th D² is taken from a few good candidates (its group's nearest, the
-   nearest in the block), scored exactly;
-2. every past event with lower_bound <= τ (+ a slack far above rounding error) is fetched — a radius
-   query per group, radius² = τ − group_cost — and scored exactly with ``distance.py``.
-Every event that could be in the top k, or tie with its k-th, has lower_bound <= true D² <= τ, so it is
-among those scored: the result is exact by construction, ties included (later start first, then id).
+**Time.** Events are in canonical order (start, event id). They are cut into *segments* of growing
+size; the trees of a segment [b, e) hold every event that took place among positions [0, e), are built
+once (on first use) and serve every query of the segment. A tree may thus hold events that start at
+or after a query (at most ``1 − 1/ratio`` of it): they are dropped from every answer by start time,
+which is what "started strictly before" means. Trees are built over Σ e ≈ n·ratio/(ratio − 1) events
+in all, instead of once per block of queries.
+
+**Per query q** (the queries of a segment are processed in independent blocks, on threads; inside a
+block they are taken in an order that keeps close queries together, for the CPU caches):
+1. *Own nature*: a k-NN query in the KD-tree of q's nature; the events that started before q are
+   scored exactly and τ is the k-th D² among them. The nature's part is complete when the last
+   neighbour's lower bound exceeds τ (no unseen event of the nature can beat or tie the k-th);
+   otherwise one radius query at τ completes it, or, with fewer than k found, a larger k-NN.
+2. A nature with fewer than k past events gives no τ: a k-NN over every nature gives one.
+3. *Same family*: a radius query in the ball tree of each other nature of q's family, radius² =
+   τ − group cost; τ becomes the k-th D² among everything scored so far.
+4. *Other families*: their nature part of D² is one constant c (the nature weight's share); one ball
+   tree over every nature is asked for radius² = τ − c, keeping the events of other families.
+τ only ever is the k-th D² of a set of eligible events, so it is ≥ the true k-th D². Every event that
+could be in the top k, or tie with the k-th, has lower_bound ≤ true D² ≤ τ, so it is among those
+scored, and no pair is scored twice: the result is exact by construction, ties included (smaller
+rounded D² first, then later start, then event id).
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.neighbors import BallTree
+from sklearn.neighbors import BallTree, KDTree
 from threadpoolctl import threadpool_limits
 
 from .config import SimilarityConfig
@@ -35,12 +50,21 @@ from .events import Events
 
 # Far above floating-point error of the encoded bound (≈1e-12), far below any meaningful difference.
 LOWER_BOUND_SLACK = 1e-9
-DEFAULT_BLOCK_SIZE = 2048
-_SEED_CANDIDATES = 2  # extra candidates per source for the first upper bound
-_NO_LIMIT = 1e12
-# Ball trees with small leaves measured fastest here (14 coordinates, one-hot sectors among them):
-# 30% less CPU than KD-trees at 30,000 events.
-_LEAF_SIZE = 16
+# Most queries per block (the unit of work of a thread; larger blocks keep more close queries together).
+DEFAULT_BLOCK_SIZE = 8192
+# Events in the first time segment (at most the block size).
+_FIRST_SEGMENT = 2048
+# Each segment ends at ``ratio`` × its start: trees hold at most 1 − 1/ratio of not-yet-started events.
+DEFAULT_SEGMENT_RATIO = 1.6
+# Measured fastest here (16 coordinates, 8 of them the one-hot sector): ball trees with small leaves
+# for radius queries, KD-trees with larger leaves for k-NN queries.
+_LEAF_SIZE = 4
+_KD_LEAF_SIZE = 40
+_INF = float("inf")
+# Extra neighbours asked of a k-NN beyond k (and beyond the share of not-yet-started events).
+_KNN_MARGIN = 3
+# Blocks smaller than this keep their queries in time order (reordering them would not pay).
+_LOCALITY_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -58,162 +82,331 @@ class Neighbours:
 class SearchSpace:
     """The encoded events arranged for the search."""
 
-    X: np.ndarray
-    """Full encoding (lower bound of D² between any two events)."""
     tree_coords: np.ndarray
-    """The encoding without the group axes' coordinates."""
+    """The encoding without the nature coordinates (its squared distances + group cost ≤ D²)."""
     group: np.ndarray
+    """Each event's nature group."""
     group_cost: np.ndarray
-    """group_cost[G, g]: the group axes' exact part of D² between groups G and g."""
+    """group_cost[G, g]: the nature part of D² between groups G and g."""
+    other_family_cost: float
+    """The nature part of D² between two natures of different families: the largest there is."""
+    near: np.ndarray
+    """near[G, g]: g is another group than G with a smaller cost (a nature of the same family)."""
 
 
 def nature_groups(events: Events, config: SimilarityConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Each event's group (its nature) and the nature part of D² between every pair of natures."""
+    """Each event's group (its nature) and the nature part of D² between groups."""
     a = events.axes
     keys = np.column_stack((a.nature, a.family))
     uniques, group = np.unique(keys, axis=0, return_inverse=True)
     same_nature = uniques[:, None, 0] == uniques[None, :, 0]
     same_family = uniques[:, None, 1] == uniques[None, :, 1]
     d2 = np.where(same_nature, 0.0, np.where(same_family, 0.5, 1.0))
-    return group.ravel().astype(np.int64), config.weight("nature") * d2 / config.total_weight
+    cost = config.weight("nature") * d2 / config.total_weight
+    return group.ravel().astype(np.int64), cost
 
 
 def build_search_space(
     events: Events, X: np.ndarray, tree_columns: np.ndarray, config: SimilarityConfig
 ) -> SearchSpace:
     group, cost = nature_groups(events, config)
+    other = config.weight("nature") / config.total_weight
     return SearchSpace(
-        X=np.ascontiguousarray(X),
-        tree_coords=np.ascontiguousarray(X[:, tree_columns]),
+        tree_coords=np.ascontiguousarray(X[:, tree_columns], dtype="float64"),
         group=group,
         group_cost=cost,
+        other_family_cost=other,
+        near=(cost < other) & ~np.eye(len(cost), dtype=bool),
     )
 
 
-def block_bounds(start_us: np.ndarray, block_size: int) -> list[tuple[int, int]]:
-    """Consecutive blocks of about ``block_size`` events that never split one start time."""
+def segment_bounds(n: int, first: int, ratio: float = DEFAULT_SEGMENT_RATIO) -> list[tuple[int, int]]:
+    """Consecutive segments [b, e) of positions: the first of ``first`` events, then e ≈ ratio × b."""
     bounds: list[tuple[int, int]] = []
-    n, begin = len(start_us), 0
+    begin = 0
+    first = max(1, int(first))
     while begin < n:
-        end = min(begin + block_size, n)
-        if end < n:
-            end = int(np.searchsorted(start_us, start_us[end - 1], side="right"))
+        end = min(n, max(begin + first, int(np.ceil(begin * ratio))))
         bounds.append((begin, end))
         begin = end
     return bounds
 
 
-def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    sq = (a * a).sum(axis=1)[:, None] + (b * b).sum(axis=1)[None, :] - 2.0 * (a @ b.T)
-    return np.maximum(sq, 0.0)
+def block_bounds(begin: int, end: int, block_size: int, workers: int = 1) -> Iterator[tuple[int, int]]:
+    """[begin, end) in equal blocks of at most ``block_size``, and at least one per worker."""
+    parts = max(min(workers, end - begin), -(-(end - begin) // max(1, int(block_size))), 1)
+    cuts = np.linspace(begin, end, parts + 1).round().astype(int)
+    for start, stop in zip(cuts[:-1], cuts[1:], strict=True):
+        if stop > start:
+            yield int(start), int(stop)
 
 
-def rank_candidates(
-    events: Events, queries: np.ndarray, candidates: np.ndarray, config: SimilarityConfig, k: int
+def exact_d2(
+    events: Events, queries: np.ndarray, candidates: np.ndarray, config: SimilarityConfig
+) -> np.ndarray:
+    """D² of (query, candidate) pairs with the formulas of ``distance.py`` (bit-identical in any batch)."""
+    return global_d2(axis_d2(events.axes.take(queries), events.axes.take(candidates), config), config)
+
+
+def top_k(
+    events: Events, rows: np.ndarray, candidates: np.ndarray, d2: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Exact scoring and ordering of (query, candidate) pairs, keeping the k best per query.
+    """The k best of scored (row, candidate) pairs per row, ordered by row then rank.
 
-    Returns flat (query, neighbour, rank, d2) ordered by query then rank. The callers' candidate
-    sources are disjoint (earlier blocks' trees, one per group; earlier events of the block), so no
-    pair comes twice."""
-    d2 = global_d2(axis_d2(events.axes.take(queries), events.axes.take(candidates), config), config)
-    order = np.lexsort((candidates, -events.start_us[candidates], order_key(d2), queries))
-    q, cand, d2 = queries[order], candidates[order], d2[order]
-    first = np.r_[True, q[1:] != q[:-1]]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(len(q)), 0))
-    rank = np.arange(len(q)) - group_start + 1
+    ``rows`` are small non-negative integers, with the rows in the order of their queries. The order
+    is DESIGN §5's: D² (rounded, so that noise far below any meaningful difference does not decide),
+    then later start first, then event id (positions follow (start, id)). No pair may come twice.
+    """
+    key = order_key(d2)
+    if not len(rows):
+        return rows, candidates, np.empty(0, np.int64), d2
+    # Only pairs up to each row's k-th key (ties included) can be kept: the full ordering is for them.
+    keep = key <= kth_value(rows, key, int(rows.max()) + 1, k)[rows]
+    rows, candidates, d2, key = rows[keep], candidates[keep], d2[keep], key[keep]
+    order = np.lexsort((candidates, -events.start_us[candidates], key, rows))
+    rows, candidates, d2 = rows[order], candidates[order], d2[order]
+    rank = _rank_within(rows)
     keep = rank <= k
-    return q[keep], cand[keep], rank[keep], d2[keep]
+    return rows[keep], candidates[keep], rank[keep], d2[keep]
 
 
-def _kth(queries: np.ndarray, top: tuple[np.ndarray, ...], k: int) -> np.ndarray:
-    """The k-th exact D² of each query (+inf while it has fewer than k candidates)."""
-    q, _, rank, d2 = top
-    kth = np.full(len(queries), np.inf)
-    at_k = rank == k
-    kth[np.searchsorted(queries, q[at_k])] = d2[at_k]
-    return kth
+def _rank_within(sorted_keys: np.ndarray) -> np.ndarray:
+    """1, 2, 3… within each run of equal values of a sorted array."""
+    if not len(sorted_keys):
+        return np.empty(0, np.int64)
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(sorted_keys)), 0))
+    return np.arange(len(sorted_keys)) - run_start + 1
+
+
+def _by_row_then_value(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The permutation sorting by row, then value (rows: small non-negative integers).
+
+    Two single-key sorts: a stable radix sort of 16-bit rows after a sort of the values measured five
+    times faster than ``np.lexsort`` here."""
+    by_value = np.argsort(values)
+    narrow = rows.astype(np.int16) if len(rows) and int(rows.max()) < 2**15 else rows
+    return by_value[np.argsort(narrow[by_value], kind="stable")]
+
+
+def kth_value(rows: np.ndarray, values: np.ndarray, n_rows: int, k: int) -> np.ndarray:
+    """Per row (0..n_rows-1), the k-th smallest of its values; +inf for rows with fewer than k."""
+    out = np.full(n_rows, _INF)
+    if not len(rows):
+        return out
+    order = _by_row_then_value(rows, values)
+    r, v = rows[order], values[order]
+    at_k = _rank_within(r) == k
+    out[r[at_k]] = v[at_k]
+    return out
+
+
+class _Trees:
+    """The trees of one segment, over the events that took place in [0, end): per nature, a KD-tree
+    for k-NN queries and a ball tree for radius queries (they measured fastest at each), and a ball
+    tree over every nature. Ball trees are built on first use (from any thread)."""
+
+    def __init__(self, space: SearchSpace, pool: np.ndarray, end: int) -> None:
+        self.space = space
+        self.members = pool[: np.searchsorted(pool, end)]
+        groups = space.group[self.members]
+        order = np.argsort(groups, kind="stable")
+        cuts = np.searchsorted(groups[order], np.arange(space.group_cost.shape[0] + 1))
+        self.of_group: dict[int, np.ndarray] = {}
+        for g in range(space.group_cost.shape[0]):
+            members = self.members[order[cuts[g] : cuts[g + 1]]]
+            if len(members):
+                self.of_group[g] = members
+        self._nearest: dict[int, KDTree] = {}
+        self._radius: dict[int, BallTree] = {}
+        self._all: BallTree | None = None
+        self._lock = threading.Lock()
+
+    def nearest(self, g: int) -> KDTree:
+        with self._lock:
+            if g not in self._nearest:
+                self._nearest[g] = KDTree(self.space.tree_coords[self.of_group[g]], leaf_size=_KD_LEAF_SIZE)
+            return self._nearest[g]
+
+    def radius(self, g: int) -> BallTree:
+        with self._lock:
+            if g not in self._radius:
+                self._radius[g] = BallTree(self.space.tree_coords[self.of_group[g]], leaf_size=_LEAF_SIZE)
+            return self._radius[g]
+
+    def all_natures(self) -> tuple[BallTree, np.ndarray]:
+        with self._lock:
+            if self._all is None:
+                self._all = BallTree(self.space.tree_coords[self.members], leaf_size=_LEAF_SIZE)
+            return self._all, self.members
+
+
+@dataclass
+class _Pairs:
+    """Scored (query, candidate) pairs gathered for one block."""
+
+    q: list[np.ndarray] = field(default_factory=list)
+    c: list[np.ndarray] = field(default_factory=list)
+    d2: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, q: np.ndarray, c: np.ndarray, d2: np.ndarray) -> None:
+        self.q.append(q)
+        self.c.append(c)
+        self.d2.append(d2)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not self.q:
+            empty = np.empty(0, np.int64)
+            return empty, empty, np.empty(0)
+        return np.concatenate(self.q), np.concatenate(self.c), np.concatenate(self.d2)
 
 
 class _Block:
-    """The search for the events of one block [begin, end)."""
+    """The search for the queries [begin, end) of one segment."""
 
     def __init__(
         self,
         events: Events,
         space: SearchSpace,
-        pool_by_group: list[np.ndarray],
-        pool: np.ndarray,
+        trees: _Trees,
         begin: int,
         end: int,
         config: SimilarityConfig,
         k: int,
     ) -> None:
-        self.events, self.space, self.config, self.k = events, space, config, k
-        self.queries = np.arange(begin, end, dtype=np.int64)
-        self.inside = pool[np.searchsorted(pool, begin) : np.searchsorted(pool, end)]
-        self.trees: dict[int, tuple[BallTree, np.ndarray]] = {}
-        for g, members in enumerate(pool_by_group):
-            members = members[: np.searchsorted(members, begin)]
-            if len(members):
-                self.trees[g] = (BallTree(space.tree_coords[members], leaf_size=_LEAF_SIZE), members)
+        self.events, self.space, self.trees, self.config, self.k = events, space, trees, config, k
+        queries = np.arange(begin, end, dtype=np.int64)
+        if len(queries) > _LOCALITY_MIN:
+            # Queries that are close in space, asked one after the other, find the tree nodes they need
+            # still in cache: order them as a tree over them stores them (≈30% faster here).
+            queries = queries[KDTree(space.tree_coords[queries], leaf_size=_LEAF_SIZE).get_arrays()[1]]
+        self.queries, self.begin = queries, begin
+        self.groups = space.group[self.queries]
+        # The trees hold the events of [0, tree_end): about (tree_end − begin) / tree_end of a k-NN
+        # started too late for the block's first query. Ask enough for k (and a margin) to remain.
+        tree_end = int(trees.members[-1]) + 1 if len(trees.members) else end
+        spare = k + _KNN_MARGIN
+        self.k_first = spare if begin == 0 else min(int(np.ceil(spare * tree_end / begin)), 4 * spare)
+        self.scored = 0
+        self.pairs = _Pairs()
 
-    def _inside_lower_bounds(self) -> np.ndarray:
-        """Lower bounds of D² from each query to each earlier event of the block (+inf if not earlier)."""
-        X, starts = self.space.X, self.events.start_us
-        lb = squared_distances(X[self.queries], X[self.inside])
-        lb[starts[self.inside][None, :] >= starts[self.queries][:, None]] = np.inf
-        return lb
+    def _valid(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Candidate started strictly before its query (rows: positions in the block)."""
+        starts = self.events.start_us
+        return np.asarray(starts[candidates] < starts[self.queries[rows]])
 
-    def _seed(self, lb: np.ndarray) -> np.ndarray:
-        """Upper bound τ of each query's k-th D², from its group's and the block's nearest events."""
-        kk = self.k + _SEED_CANDIDATES
-        qs: list[np.ndarray] = []
-        cs: list[np.ndarray] = []
-        if lb.shape[1]:
-            m = min(kk, lb.shape[1])
-            part = (
-                np.argpartition(lb, m - 1, axis=1)[:, :m]
-                if m < lb.shape[1]
-                else (np.broadcast_to(np.arange(lb.shape[1]), lb.shape))
-            )
-            valid = np.isfinite(np.take_along_axis(lb, part, axis=1))
-            qs.append(np.broadcast_to(self.queries[:, None], part.shape)[valid])
-            cs.append(self.inside[part][valid])
-        groups = self.space.group[self.queries]
-        for g in np.unique(groups):
-            if int(g) not in self.trees:
-                continue
-            tree, members = self.trees[int(g)]
-            rows = np.flatnonzero(groups == g)
-            m = min(kk, len(members))
-            ind = tree.query(self.space.tree_coords[self.queries[rows]], k=m, return_distance=False)
-            qs.append(np.repeat(self.queries[rows], m))
-            cs.append(members[ind].ravel())
-        if not qs:
-            return np.full(len(self.queries), np.inf)
-        top = rank_candidates(self.events, np.concatenate(qs), np.concatenate(cs), self.config, self.k)
-        return _kth(self.queries, top, self.k)
+    def _score(self, rows: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        self.scored += len(rows)
+        return exact_d2(self.events, self.queries[rows], candidates, self.config)
+
+    def _radius(
+        self, rows: np.ndarray, radius2: np.ndarray, tree: BallTree | KDTree, members: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, candidate) of every tree member within the radius that started before the query."""
+        use = radius2 >= 0.0
+        rows, radius2 = rows[use], radius2[use]
+        if not len(rows):
+            empty = np.empty(0, np.int64)
+            return empty, empty
+        found = tree.query_radius(self.space.tree_coords[self.queries[rows]], r=np.sqrt(radius2))
+        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        r = np.repeat(rows, counts)
+        cand = members[np.concatenate(found)] if counts.sum() else np.empty(0, np.int64)
+        valid = self._valid(r, cand)
+        return r[valid], cand[valid]
+
+    def _knn(
+        self, rows: np.ndarray, tree: BallTree | KDTree, members: np.ndarray, k_query: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+        """The nearest ``k_query`` tree members of each row, kept if they started before it: (row,
+        candidate, lower bound) flat, the largest lower bound per row, and whether the tree is exhausted."""
+        k_query = min(k_query, len(members))
+        dist, ind = tree.query(self.space.tree_coords[self.queries[rows]], k=k_query)
+        cand = members[ind]
+        r, col = np.nonzero(self._valid(rows[:, None], cand))
+        return rows[r], cand[r, col], dist[r, col] ** 2, dist[:, -1] ** 2, k_query == len(members)
+
+    def _own_nature(self, tau: np.ndarray) -> None:
+        """Step 1: every event of the query's own nature with D² ≤ τ_own, where τ_own (written to
+        ``tau``) is the k-th D² among them (+inf when the nature has fewer than k past events)."""
+        for g in np.unique(self.groups):
+            if int(g) not in self.trees.of_group:
+                continue  # no past event of this nature: nothing to find, τ stays +inf
+            tree, members = self.trees.nearest(int(g)), self.trees.of_group[int(g)]
+            pending, k_query = np.flatnonzero(self.groups == g), self.k_first
+            while len(pending):
+                r, cand, _, last, exhausted = self._knn(pending, tree, members, k_query)
+                d2 = self._score(r, cand)
+                kth = kth_value(np.searchsorted(pending, r), d2, len(pending), self.k)
+                # Complete: no unseen member can have D² ≤ the k-th found (its bound is ≥ the last one's).
+                complete = (last > kth + LOWER_BOUND_SLACK) | exhausted
+                done = np.zeros(self.queries.shape, dtype=bool)
+                done[pending[complete]] = True
+                keep = done[r]
+                self.pairs.add(r[keep], cand[keep], d2[keep])
+                tau[pending[complete]] = kth[complete]
+                # Incomplete with k found: one radius query at that k-th D² is certain to be complete.
+                redo = pending[~complete & np.isfinite(kth)]
+                if len(redo):
+                    limit = kth[np.searchsorted(pending, redo)] + LOWER_BOUND_SLACK
+                    rr, rc = self._radius(redo, limit, self.trees.radius(int(g)), members)
+                    rd2 = self._score(rr, rc)
+                    self.pairs.add(rr, rc, rd2)
+                    tau[redo] = kth_value(rr, rd2, len(self.queries), self.k)[redo]
+                # Fewer than k found among the nearest: ask for more.
+                pending = pending[~complete & np.isinf(kth)]
+                k_query *= 4
+
+    def _seed_any_nature(self, rows: np.ndarray) -> np.ndarray:
+        """An upper bound of the k-th D² from the nearest events of every nature (+inf: fewer than k)."""
+        tree, members = self.trees.all_natures()
+        tau = np.full(len(rows), _INF)
+        pending, k_query = np.arange(len(rows)), self.k_first
+        while len(pending):
+            r, cand, _, _, exhausted = self._knn(rows[pending], tree, members, k_query)
+            at = np.searchsorted(rows, r)
+            kth = kth_value(np.searchsorted(pending, at), self._score(r, cand), len(pending), self.k)
+            tau[pending] = kth
+            if exhausted:
+                break
+            pending = pending[np.isinf(kth)]
+            k_query *= 4
+        return tau
 
     def search(self) -> tuple[tuple[np.ndarray, ...], int]:
-        lb = self._inside_lower_bounds()
-        limit = np.minimum(self._seed(lb) + LOWER_BOUND_SLACK, _NO_LIMIT)
-        rows, cols = np.nonzero(lb <= limit[:, None])
-        qs: list[np.ndarray] = [self.queries[rows]]
-        cs: list[np.ndarray] = [self.inside[cols]]
-        cost = self.space.group_cost[self.space.group[self.queries]]
-        for g, (tree, members) in self.trees.items():
-            radius2 = limit - cost[:, g]
-            rows = np.flatnonzero(radius2 >= 0.0)
-            if not len(rows):
-                continue
-            found = tree.query_radius(self.space.tree_coords[self.queries[rows]], r=np.sqrt(radius2[rows]))
-            counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-            if counts.sum():
-                qs.append(np.repeat(self.queries[rows], counts))
-                cs.append(members[np.concatenate(found)])
-        q_all, c_all = np.concatenate(qs), np.concatenate(cs)
-        return rank_candidates(self.events, q_all, c_all, self.config, self.k), len(q_all)
+        space, n_rows = self.space, len(self.queries)
+        if not len(self.trees.members):
+            empty = np.empty(0, np.int64)
+            return (empty, empty, empty, np.empty(0)), 0
+        tau = np.full(n_rows, _INF)
+        self._own_nature(tau)
+        # Step 2: a nature with fewer than k past events gives no bound; ask every nature for one.
+        unbounded = np.flatnonzero(np.isinf(tau))
+        if len(unbounded):
+            tau[unbounded] = self._seed_any_nature(unbounded)
+        # Step 3: the other natures of the query's family (every group nearer than another family).
+        for g, members in self.trees.of_group.items():
+            rows = np.flatnonzero(space.near[self.groups, g])
+            limit = tau[rows] + LOWER_BOUND_SLACK - space.group_cost[self.groups[rows], g]
+            if (limit >= 0.0).any():
+                r, cand = self._radius(rows, limit, self.trees.radius(g), members)
+                self.pairs.add(r, cand, self._score(r, cand))
+        r, _, d2 = self.pairs.arrays()
+        tau = np.minimum(tau, kth_value(r, d2, n_rows, self.k))
+        # Step 4: every other family, at one constant nature cost, in one tree of every nature (the
+        # events of the groups of steps 1 and 3 it finds again are left out).
+        limit = tau + LOWER_BOUND_SLACK - space.other_family_cost
+        rows = np.flatnonzero(limit >= 0.0)
+        if len(rows):
+            tree, members = self.trees.all_natures()
+            r, cand = self._radius(rows, limit[rows], tree, members)
+            g_query, g_cand = self.groups[r], space.group[cand]
+            other = (g_cand != g_query) & ~space.near[g_query, g_cand]
+            r, cand = r[other], cand[other]
+            self.pairs.add(r, cand, self._score(r, cand))
+        r, cand, d2 = self.pairs.arrays()
+        local, cand, rank, d2 = top_k(self.events, self.queries[r] - self.begin, cand, d2, self.k)
+        return (local + self.begin, cand, rank, d2), self.scored
 
 
 def find_neighbours(
@@ -223,25 +416,31 @@ def find_neighbours(
     k: int | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     workers: int | None = None,
+    ratio: float = DEFAULT_SEGMENT_RATIO,
+    first: int = 0,
 ) -> Neighbours:
-    """The k nearest past neighbours (took place, started strictly before) of every event."""
+    """The k nearest past neighbours (took place, started strictly before) of the events at positions
+    ``first`` and after (the earlier ones' are not computed: see the incremental build)."""
     k = k or config.k
     pool = np.flatnonzero(events.took_place)
-    n_groups = space.group_cost.shape[0]
-    pool_group = space.group[pool]
-    order = np.argsort(pool_group, kind="stable")
-    pool_by_group = np.split(pool[order], np.searchsorted(pool_group[order], np.arange(1, n_groups)))
-
-    def run(bounds: tuple[int, int]) -> tuple[tuple[np.ndarray, ...], int]:
-        return _Block(events, space, pool_by_group, pool, bounds[0], bounds[1], config, k).search()
-
-    # Blocks are independent: they run on threads (the tree queries and numpy release the GIL),
-    # with BLAS kept to one thread each so that the two levels of parallelism do not fight.
     workers = max(1, min(workers or os.cpu_count() or 1, 8))
+    parts: list[tuple[np.ndarray, ...]] = []
+    scored = 0
+    # Blocks are independent: they run on threads (the tree queries and numpy release the GIL), with
+    # BLAS kept to one thread each so that the two levels of parallelism do not fight.
     with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool_exec:
-        results = list(pool_exec.map(run, block_bounds(events.start_us, block_size)))
-    parts = [top for top, _ in results]
-    scored = sum(n for _, n in results)
+        executor_map = pool_exec.map if workers > 1 else map
+        for begin, end in segment_bounds(len(events), min(block_size, _FIRST_SEGMENT), ratio):
+            if end <= first:
+                continue
+            trees = _Trees(space, pool, end)
+
+            def run(bounds: tuple[int, int], trees: _Trees = trees) -> tuple[tuple[np.ndarray, ...], int]:
+                return _Block(events, space, trees, bounds[0], bounds[1], config, k).search()
+
+            for top, n_scored in executor_map(run, block_bounds(max(begin, first), end, block_size, workers)):
+                parts.append(top)
+                scored += n_scored
     if not parts:
         empty = np.empty(0, np.int64)
         return Neighbours(empty, empty, empty, np.empty(0))

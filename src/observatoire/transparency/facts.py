@@ -17,9 +17,13 @@ import pandas as pd
 
 from ..config import TIMEZONE
 from ..contracts import CONTRACTS
+from ..contracts.registry import title_fr
 from ..similarity import columns as c
-from ..similarity.config import AXES, SimilarityConfig, config_from_dict, load_config
-from ..similarity.loading import connect_read_only, read_table, table_ref
+from ..similarity.config import AXES, SCALED_AXES, SimilarityConfig, config_from_dict, load_config
+from ..similarity.loading import connect_read_only, read_table, table_columns, table_ref
+
+# The outcome whose small counts are masked (DESIGN §6) and whose forecast leaves masked values out.
+MASKED_OUTCOME = "offences_atteinte_personnes"
 
 
 @dataclass
@@ -29,7 +33,10 @@ class NoticeFacts:
     database_available: bool
     config: SimilarityConfig
     config_source: str
+    """"similarity_parameters" (read from the published table) or "default" (the default file)."""
     parameters: list[dict[str, Any]]
+    small_cells: dict[str, Any] = field(default_factory=dict)
+    """k (counts from 1 to k − 1 are masked), the outcome, and how many events have it masked."""
     events: dict[str, Any] | None = None
     natures: list[str] = field(default_factory=list)
     partners: list[dict[str, Any]] = field(default_factory=list)
@@ -60,12 +67,31 @@ def _partners(events: pd.DataFrame | None) -> list[dict[str, Any]]:
     by_partner: dict[str, list[dict[str, str]]] = {}
     for contract in CONTRACTS.values():
         by_partner.setdefault(contract.partner, []).append(
-            {"dataset": contract.dataset, "title": contract.title, "mechanism": contract.mechanism}
+            {
+                "dataset": contract.dataset,
+                "title": contract.title,
+                "title_fr": title_fr(contract),
+                # Without the partner's name, which the notice shows beside it.
+                "short_en": _without_partner(contract.title),
+                "short_fr": _without_partner(title_fr(contract)),
+                "mechanism": contract.mechanism,
+            }
         )
     return [
         {"partner": partner, "datasets": datasets, "events": counts.get(partner)}
         for partner, datasets in by_partner.items()
     ]
+
+
+def _without_partner(title: str) -> str:
+    short = title.split(" — ", 1)[-1].strip()
+    return short[:1].upper() + short[1:]
+
+
+def _small_cells(masked_events: int | None) -> dict[str, Any]:
+    from ..privacy.rules import published_rules
+
+    return {"k": published_rules().k, "outcome": MASKED_OUTCOME, "masked_events": masked_events}
 
 
 def _evaluation_summary(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -105,7 +131,7 @@ def _local(value: Any) -> str | None:
 
 
 def collect_facts(db: Path) -> NoticeFacts:
-    now = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    now = _local(datetime.now(UTC)) or ""
     if not Path(db).exists():
         config = load_config()
         return NoticeFacts(
@@ -113,8 +139,9 @@ def collect_facts(db: Path) -> NoticeFacts:
             str(db),
             False,
             config,
-            "default configuration file",
+            "default",
             _parameter_rows(config),
+            small_cells=_small_cells(None),
             partners=_partners(None),
         )
     con = connect_read_only(Path(db))
@@ -126,8 +153,9 @@ def collect_facts(db: Path) -> NoticeFacts:
                 "similarity_parameters",
             )
         else:
-            config, source = load_config(), "default configuration file"
+            config, source = load_config(), "default"
         facts = NoticeFacts(now, str(db), True, config, source, _parameter_rows(config))
+        facts.small_cells = _small_cells(None)
         events_ref = table_ref(con, c.FCT_EVENT)
         events = None
         if events_ref is not None:
@@ -142,6 +170,11 @@ def collect_facts(db: Path) -> NoticeFacts:
                 "natures": int(events[c.NATURE].nunique()),
             }
             facts.natures = sorted(events[c.NATURE].dropna().astype(str).unique().tolist())
+            if MASKED_OUTCOME in table_columns(con, events_ref):
+                row = con.execute(
+                    f"SELECT count(*) FILTER ({MASKED_OUTCOME} IS NULL) FROM {events_ref}"
+                ).fetchone()
+                facts.small_cells = _small_cells(int(row[0]) if row else None)
         facts.partners = _partners(events)
         sim_ref = table_ref(con, c.EVENT_SIMILARITY)
         if sim_ref is not None:
@@ -186,6 +219,10 @@ def _parameter_rows(config: SimilarityConfig) -> list[dict[str, Any]]:
             "weight": config.weight(axis),
             "weight_share": config.weight(axis) / config.total_weight,
             "scale": config.scale(axis),
+            # Scales only mean something for the measured axes; the others compare two categories.
+            "scaled": axis in SCALED_AXES,
+            # The ratio of values (participants, m², hours) that counts as a gap of 1.
+            "factor": 10 ** config.scale(axis) if axis in SCALED_AXES and axis != "location" else None,
             "description_fr": config.axes[axis].description_fr,
             "description_en": config.axes[axis].description_en,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ AXIS_LABELS = {
         "sector": "Secteur",
         "weekend": "Semaine / week-end",
         "summer": "Hiver / été",
-        "emprise": "Emprise",
+        "emprise": "Emprise (surface occupée)",
         "duration": "Durée",
     },
     "en": {
@@ -111,8 +112,111 @@ def format_number(value: Any, digits: int = 0, lang: str = "en") -> str:
     else:
         text = f"{number:,.{digits}f}"
     if lang == "fr":
-        text = text.replace(",", "\u202f").replace(".", ",")
+        text = text.replace(",", "\u202f").replace(".", ",").replace("-", "\u2212")
     return text
+
+
+MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def format_when(value: Any, lang: str, time: bool = True) -> str:
+    """A local time "YYYY-MM-DD HH:MM" as people write it: "1er mars 2026 à 6 h 05", "1 March 2026, 06:05"."""
+    if not value:
+        return "—"
+    try:
+        stamp = datetime.strptime(str(value)[:16], "%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(value)
+    month = MONTHS[lang][stamp.month - 1]
+    if lang == "fr":
+        day = "1er" if stamp.day == 1 else str(stamp.day)
+        text = f"{day} {month} {stamp.year}"
+        return f"{text} à {stamp.hour} h {stamp.minute:02d}" if time else text
+    text = f"{stamp.day} {month} {stamp.year}"
+    return f"{text}, {stamp.hour:02d}:{stamp.minute:02d}" if time else text
+
+
+def plural(count: Any, one: str, many: str, lang: str) -> str:
+    """``one`` or ``many`` after ``count`` (French: 0 and 1 take the singular)."""
+    number = float(count or 0)
+    return one if (number <= 1 if lang == "fr" else number == 1) else many
+
+
+UNIT_GAPS = {
+    "fr": {
+        "nature": "familles de natures différentes",
+        "sector": "secteurs différents",
+        "weekend": "l'un en semaine, l'autre le week-end",
+        "summer": "l'un en été, l'autre en hiver",
+    },
+    "en": {
+        "nature": "natures of different families",
+        "sector": "different sectors",
+        "weekend": "one on a weekday, the other at the weekend",
+        "summer": "one in summer, the other in winter",
+    },
+}
+
+
+def unit_gap(parameter: dict[str, Any], lang: str) -> str:
+    """What makes a gap of 1 on an axis, from its scale: "1 km", "a ratio of 3.2", "different sectors"."""
+    axis = parameter["axis"]
+    if axis == "location":
+        return f"{_short(parameter['scale'], 2, lang)} km"
+    if parameter.get("factor") is not None:
+        ratio = _short(parameter["factor"], 1, lang)
+        return (
+            f"un rapport de {ratio} entre les deux" if lang == "fr" else f"a ratio of {ratio} between the two"
+        )
+    return UNIT_GAPS[lang].get(axis, "—")
+
+
+def _short(value: float, digits: int, lang: str) -> str:
+    """A figure rounded to ``digits`` decimals, without trailing zeros (1 km, 3,2, 2)."""
+    rounded = round(float(value), digits)
+    places = next((d for d in range(digits + 1) if round(rounded, d) == rounded), digits)
+    return format_number(rounded, places, lang) if places else format_number(rounded, 0, lang)
+
+
+GATE_WORDS = {
+    "fr": {
+        "tables_checked": "tables contrôlées",
+        "rows_checked": "lignes contrôlées",
+        "findings": "anomalies",
+    },
+    "en": {"tables_checked": "tables checked", "rows_checked": "rows checked", "findings": "findings"},
+}
+
+
+def gate_words(summary: Any, lang: str) -> str:
+    """The publication check's summary in words (its counts), else as it was stored."""
+    if isinstance(summary, dict):
+        words = GATE_WORDS[lang]
+        parts = [
+            f"{format_number(summary[key], 0, lang)} {label}"
+            for key, label in words.items()
+            if key in summary
+        ]
+        if parts:
+            return ", ".join(parts)
+    return json.dumps(summary, ensure_ascii=False, default=str).replace("|", "/")
+
+
+def suppressed_words(cells: Any, lang: str) -> str:
+    """Cells masked per table, in words: "3 dans fct_event"."""
+    if isinstance(cells, dict):
+        joiner = " dans " if lang == "fr" else " in "
+        return ", ".join(f"{format_number(count, 0, lang)}{joiner}{table}" for table, count in cells.items())
+    return json.dumps(cells, ensure_ascii=False, default=str).replace("|", "/")
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -131,6 +235,11 @@ def _environment(lang: str) -> jinja2.Environment:
         outcome_label=lambda outcome: outcome_label.get(outcome, outcome),
         partner_label=lambda partner: PARTNER_LABELS.get(partner, partner),
         fmt_json=lambda value: json.dumps(value, ensure_ascii=False, default=str).replace("|", "/"),
+        when=lambda value, time=True: format_when(value, lang, time),
+        plural=lambda count, one, many: plural(count, one, many, lang),
+        unit_gap=lambda parameter: unit_gap(parameter, lang),
+        gate_words=lambda summary: gate_words(summary, lang),
+        suppressed_words=lambda cells: suppressed_words(cells, lang),
     )
     env.filters["outcome_label"] = lambda outcome: outcome_label.get(outcome, outcome)
     return env
