@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from json import loads as json_loads
 from pathlib import Path
 
 import duckdb
@@ -171,3 +172,74 @@ def test_suppression_is_applied_before_the_gate(layout: tuple[Path, Path]) -> No
     result = publish(warehouse, published, run_id="run-1", gate=gate, suppress=suppress)
     assert seen == [5]
     assert result.cells_suppressed == {"fct_event": 5}
+
+
+# ------------------------------------------------------------- the warehouse DAG's gate and publication
+
+
+@pytest.fixture()
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An OBSERVATOIRE_HOME whose warehouse holds clean marts (every published table)."""
+    from tests.privacy.marts import build_clean_published
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("OBSERVATOIRE_HOME", str(home))
+    monkeypatch.setenv("GX_ANALYTICS_ENABLED", "False")
+    clean = build_clean_published(tmp_path / "clean.duckdb")
+    (home / "warehouse").mkdir(parents=True)
+    with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb")) as con:
+        con.execute(f"ATTACH '{clean}' AS clean (READ_ONLY)")
+        con.execute("CREATE SCHEMA marts")
+        for (table,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'clean' AND table_name <> 'publish_log'"
+        ).fetchall():
+            con.execute(f'CREATE TABLE marts."{table}" AS SELECT * FROM clean.main."{table}"')
+    return home
+
+
+def test_marts_precheck_is_engine_only_and_publication_gates_once_with_evidence(home: Path) -> None:
+    from observatoire.orchestration import warehouse
+
+    precheck = warehouse.check_marts()
+    assert precheck["passed"] and precheck["evidence"] == "rules engine only"
+    assert precheck["timing"]["cpu_s"] > 0 and "gx_validate_cpu_s" not in precheck["timing"]
+    assert not (home / "docs" / "data_docs").exists()  # no second GX run of the same tables
+
+    extra = warehouse.publish_marts("run-1", {"fingerprint": "f"}, precheck)
+    gate = extra["gate"]
+    assert extra["gate_passed"] and gate["evidence"] == "great_expectations"
+    assert {"cpu_s", "wall_s", "engine_cpu_s", "gx_validate_cpu_s", "data_docs_cpu_s"} <= set(gate["timing"])
+    assert extra["warehouse_gate"] == precheck
+    pages = list((home / "docs" / "data_docs" / "validations").rglob("*.html"))
+    assert len(pages) == 2  # one GX run: the data of every table, and the engine's outcome
+    (entry,) = read_publish_log(home / "published" / "observatoire.duckdb")
+    assert json_loads(entry["gate_summary"])["timing"]["cpu_s"] > 0
+
+
+def test_refused_marts_block_publication_with_evidence(home: Path) -> None:
+    from observatoire.orchestration import warehouse
+
+    with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb")) as con:
+        con.execute("UPDATE marts.dim_place SET place_name = 'Chez M. Dupont, 06 12 34 56 78'")
+    with pytest.raises(PublishBlocked) as caught:
+        warehouse.check_marts()
+    assert caught.value.exit_code == 3
+    assert caught.value.gate.summary["evidence"] == "great_expectations"  # the refusal is in Data Docs
+    assert (home / "docs" / "data_docs" / "index.html").is_file()
+    assert not (home / "published" / "observatoire.duckdb").exists()
+
+
+def test_publication_gate_refuses_what_appears_after_the_precheck(home: Path) -> None:
+    """The similarity tables are built after the pre-check: the gate of record sees them."""
+    from observatoire.orchestration import warehouse
+
+    precheck = warehouse.check_marts()
+    extra = warehouse.publish_marts("run-1", {}, precheck)
+    published = home / "published" / "observatoire.duckdb"
+    before = published.read_bytes()
+    with duckdb.connect(str(home / "warehouse" / "warehouse.duckdb")) as con:
+        con.execute("CREATE TABLE marts.similarity_debug AS SELECT 'jean.dupont@example.fr' AS contact")
+    with pytest.raises(PublishBlocked):
+        warehouse.publish_marts("run-2", {}, precheck)
+    assert published.read_bytes() == before
+    assert extra["gate_passed"]

@@ -30,9 +30,15 @@ detail, severity), ``checks`` (what was checked), ``evidence`` (GX run, Data Doc
 ``message`` (one paragraph for an operator), ``summary`` and ``to_dict()`` / ``to_json()``.
 
 Every gate run with ``evidence=True`` (the default) is validated by Great Expectations and its
-Data Docs pages are rebuilt under ``$OBSERVATOIRE_HOME/docs/data_docs/``. If GX cannot record the
-evidence, the gate fails (rule ``evidence_unavailable``). GX is imported only then (it is slow to
-import); ``evidence=False`` runs the pure engine (tests, previews).
+Data Docs pages are rendered under ``$OBSERVATOIRE_HOME/docs/data_docs/``. If GX cannot record the
+evidence, the gate fails (rule ``evidence_unavailable``). GX is imported only then (about 3 s of CPU
+once per process); ``evidence=False`` runs the pure engine (tests, previews, group pre-checks);
+``check_published_tables(..., evidence="on_refusal")`` runs the engine and records GX evidence only
+when it refuses (the marts pre-check before the gate of record on the published file).
+
+``GateResult.timing`` (also in ``summary`` and ``to_dict()``): CPU and wall seconds of the call
+(``cpu_s``, ``wall_s``) and of its parts (``engine_*``, ``gx_import_*``, ``gx_context_*``,
+``gx_batches_*``, ``gx_validate_*``, ``data_docs_*``) — what the gates cost in a run.
 """
 
 from __future__ import annotations

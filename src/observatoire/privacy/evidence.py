@@ -4,19 +4,32 @@ Why this shape (GX 1.x, file context under ``$OBSERVATOIRE_HOME/state/gx``, Data
 ``$OBSERVATOIRE_HOME/docs/data_docs``):
 
 - GX is given pandas frames, never DuckDB through SQLAlchemy (most metrics fail there).
-- Per table, one suite of built-in expectations replays the rules GX can express on its own:
-  ``ExpectTableColumnsToMatchSet`` (exact allowed set), ``ExpectColumnValuesToNotMatchRegex``
-  with the value patterns that need no checksum, ``ExpectColumnValuesToNotBeInSet`` for small
-  cells. The batch is the table's *distinct* values per column (every value, deduplicated), so a
-  million-row table costs GX what its few thousand distinct texts cost.
-- Checks that need code (Luhn, NIR key, IBAN mod-97, titles outside street names, locations) are
-  done by the engine; their outcome is recorded as one "engine" batch (one row per column checked,
-  one column per rule, null when clean, else a masked summary) validated by
-  ``ExpectColumnValuesToBeNull``: the Data Docs show what was found, masked.
+- One gate run = two validations, whatever the number of tables:
+
+  * the **data batch**: every distinct value of every text column of the run's tables, pooled in
+    one column ``value`` (deduplicated, so a million-row table costs GX what its distinct values
+    cost), and the distinct small-cell counts (``small_cell_column``, ``small_cell_value``). Its suite
+    replays the value rules GX can express on its own: ``ExpectColumnValuesToNotMatchRegex`` with
+    the value patterns that need no checksum (one alternation) on ``value``, and
+    ``ExpectColumnValuesToNotBeInSet`` on the small-cell counts. Two long columns and two
+    expectations, whatever the number of columns and tables: GX's cost is per expectation and per
+    copy of the frame (each expectation copies it), and pooling keeps both to a minimum;
+  * the **engine batch**: one row per column checked (``table``, ``column``, ``qualified`` =
+    ``table.column``), with ``ExpectColumnValuesToBeInSet`` on ``qualified`` (only allowed columns:
+    the contract's, or those declared for publication), and ``findings``: what the engine found in
+    the column (all its rules, including those that need code: Luhn, NIR key, IBAN mod-97, titles
+    outside street names, locations, column names), null when clean, else masked summaries,
+    validated by ``ExpectColumnValuesToBeNull``: the Data Docs show what was found, masked.
+
 - Unexpected values of the raw-value expectations are never listed (``partial_unexpected_count``
   0): Data Docs must not become a copy of the personal data they guard against.
+- Suites, batch definitions and validation definitions are stored once and reused while unchanged,
+  also by later processes (compared with the stored suite); only a changed suite is stored and its
+  page rendered again. Each run renders its own two validation pages and the index (incremental
+  Data Docs build): a reader opening Data Docs after any run sees that run.
 - A file lock serialises gate runs of parallel tasks that share one GX project.
-- GX is imported lazily: it takes seconds to import, and the pure engine must stay fast.
+- GX is imported lazily (about 3 s of CPU, once per process): the pure engine must stay fast. The
+  cost of each part (engine, GX import, validation, Data Docs) is recorded in ``GateResult.timing``.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..config import paths
@@ -45,8 +60,10 @@ log = logging.getLogger(__name__)
 
 DATASOURCE = "observatoire_privacy"
 SITE_NAME = "observatoire_privacy"
-INDEX_LIMIT = 500
-"""Validation results listed on the Data Docs index (all stay on disk; keeps the rebuild cheap)."""
+INDEX_LIMIT = 200
+"""Validation results listed on the Data Docs index, newest first (about a hundred gate runs; all
+results stay in the store and keep their pages). The index is rendered again on every run, at a cost
+that grows with the list, hence the bound."""
 
 HIDE_VALUES = {"result_format": "SUMMARY", "partial_unexpected_count": 0}
 SHOW_SUMMARIES = {"result_format": "SUMMARY", "partial_unexpected_count": 50}
@@ -73,16 +90,14 @@ def data_docs_dir() -> Path:
     return paths().docs / "data_docs"
 
 
-def _distinct_frame(columns: Sequence[str], distinct: dict[str, pd.Series]) -> pd.DataFrame:
-    length = max((len(v) for v in distinct.values()), default=0)
-    data: dict[str, pd.Series] = {}
-    for column in columns:
-        values = distinct.get(column)
-        if values is None:
-            data[column] = pd.Series([None] * length, dtype=object)
-        else:
-            data[column] = values.reset_index(drop=True).reindex(range(length))
+def _padded(columns: dict[str, pd.Series]) -> pd.DataFrame:
+    length = max((len(v) for v in columns.values()), default=0)
+    data = {name: values.reset_index(drop=True).reindex(range(length)) for name, values in columns.items()}
     return pd.DataFrame(data, columns=list(columns))
+
+
+def _distinct_frame(columns: Sequence[str], distinct: dict[str, pd.Series]) -> pd.DataFrame:
+    return _padded({c: distinct.get(c, pd.Series([], dtype=object)) for c in columns})
 
 
 def delivery_evidence(
@@ -116,7 +131,7 @@ def publish_evidence(scan: TableScan, rules: PublishedRules, k: int) -> TableEvi
         frame=_distinct_frame(scan.check.columns, scan.distinct),
         column_set=column_set,
         text_columns=list(scan.check.text_columns),
-        findings=[f for f in scan.findings],
+        findings=list(scan.findings),
         check=scan.check,
         small_cell_columns=list(scan.small_cell_columns),
         k=k,
@@ -134,21 +149,32 @@ def _locked(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class _Clock:
+    """CPU and wall seconds of named parts of one evidence call."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, float] = {}
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.parts[f"{name}_cpu_s"] = self.parts.get(f"{name}_cpu_s", 0.0) + time.process_time() - cpu
+            self.parts[f"{name}_wall_s"] = self.parts.get(f"{name}_wall_s", 0.0) + time.perf_counter() - wall
+
+
+def _import_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations  # noqa: F401  (slow: seconds, once per process)
+
+
 _CONTEXTS: dict[str, Any] = {}
 
 
-def _context() -> Any:
-    """The file data context (cached per process), with our Data Docs site and no progress bars."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    root = gx_project_dir()
-    key = str(root)
-    if key in _CONTEXTS:
-        return _CONTEXTS[key]
-    context = gx.get_context(mode="file", project_root_dir=str(root))
-    site: Any = {
+def _site_config() -> dict[str, Any]:
+    return {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
         "store_backend": {
@@ -160,6 +186,19 @@ def _context() -> Any:
             "validation_results_limit": INDEX_LIMIT,
         },
     }
+
+
+def _context() -> Any:
+    """The file data context (cached per process), with our Data Docs site and no progress bars."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    root = gx_project_dir()
+    key = str(root)
+    if key in _CONTEXTS:
+        return _CONTEXTS[key]
+    context = gx.get_context(mode="file", project_root_dir=str(root))
+    site: Any = _site_config()
     sites = context.list_data_docs_sites()
     for name in list(sites):
         if name != SITE_NAME:
@@ -174,6 +213,27 @@ def _context() -> Any:
         context.variables.save()
     _CONTEXTS[key] = context
     return context
+
+
+_SITE_BUILDERS: dict[str, Any] = {}
+
+
+def _site_builder(context: Any) -> Any:
+    """Our Data Docs site builder and its index facts, kept for the process (see :mod:`.data_docs`)."""
+    from .data_docs import site_builder
+
+    key = str(gx_project_dir())
+    if key not in _SITE_BUILDERS:
+        _SITE_BUILDERS[key] = site_builder(context, SITE_NAME, _site_config(), gx_project_dir())
+    return _SITE_BUILDERS[key]
+
+
+def _build_docs(context: Any, identifiers: list[Any] | None) -> str | None:
+    """Renders the pages of ``identifiers`` (all pages when None) and the index; returns its URL."""
+    builder, facts = _site_builder(context)
+    index, _ = builder.build(resource_identifiers=identifiers)
+    facts.save(keep=2 * INDEX_LIMIT)
+    return str(index) if index else None
 
 
 def _progress_bars_enabled(setting: Any) -> bool:
@@ -205,182 +265,288 @@ def _batch_definition(context: Any, asset_name: str) -> Any:
         return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def _table_suite(gate: str, table: TableEvidence) -> Any:
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
+@dataclass
+class _Batch:
+    """One validation of a gate run: its suite (not yet a GX object), frame and result format."""
 
-    expectations: list[Any] = []
-    if table.column_set is not None:
-        expectations.append(
-            gxe.ExpectTableColumnsToMatchSet(
-                column_set=table.column_set,
-                exact_match=True,
-                description="Exactly the allowed columns (contract or published-table declaration).",
-            )
-        )
+    suite_name: str
+    expectations: list[tuple[str, dict[str, Any], str]]
+    """(GX expectation class name, keyword arguments, description)."""
+    notes: str
+    frame: pd.DataFrame
+    result_format: dict[str, Any]
+    owners: dict[str, str] = field(default_factory=dict)
+    """Column of the frame -> table it comes from (to name the table at fault)."""
+
+
+def _pure_pattern() -> tuple[str, str]:
     patterns = [r for r in value_rules() if r.pure_regex]
     # One alternation instead of a regex list: GX then scans each column once, not once per pattern.
     combined = "|".join(f"(?:{r.regex.pattern})" for r in patterns)
-    for column in table.text_columns:
-        expectations.append(
-            gxe.ExpectColumnValuesToNotMatchRegex(
-                column=column,
-                regex=combined,
-                description="No " + ", ".join(r.title.lower() for r in patterns) + ".",
-            )
-        )
-    for column in table.small_cell_columns:
-        expectations.append(
-            gxe.ExpectColumnValuesToNotBeInSet(
-                column=column,
-                value_set=list(range(1, table.k)),
-                description=f"Counts of offences against persons below {table.k} are suppressed.",
-            )
-        )
-    return gx.ExpectationSuite(
-        name=_safe(f"privacy_{gate}.{table.name}"),
-        expectations=expectations,
-        meta={
-            "notes": f"Privacy {gate} gate, table {table.name}: built-in expectations on its distinct values."
-        },
-    )
+    return combined, "No " + ", ".join(r.title.lower() for r in patterns) + "."
 
 
-ENGINE_RULES = ("column_name",)
+def _qualified(table: str, column: str) -> str:
+    return f"{table}.{column}"
 
 
-def _engine_frame(tables: Sequence[TableEvidence]) -> tuple[pd.DataFrame, list[str]]:
-    """One row per (table, column) checked, one column per rule: null when clean, else a masked summary."""
-    rule_ids = ["column_name", *[r.id for r in value_rules()], "individual_location", "small_cell"]
-    schema_rules = {
-        "unexpected_column",
-        "personal_column_name",
-        "missing_column",
-        "unknown_table",
-        "missing_table",
-    }
-    rows: list[dict[str, Any]] = []
+def _data_batch(gate: str, tables: Sequence[TableEvidence]) -> _Batch:
+    """Every distinct value of the run's text columns in one column, and the small-cell counts.
+
+    ``value``: the distinct values of all the text columns of all the tables of the run, together
+    (a value held by several columns, e.g. an event id, is validated once). ``small_cell_column`` /
+    ``small_cell_value``: the distinct values of each small-cell count. GX's cost is per expectation
+    and per copy of the frame (each expectation copies it), so two long columns validated by one
+    expectation each cost what the values cost, whatever the number of columns and tables.
+    """
+    regex, regex_text = _pure_pattern()
+    texts: list[Any] = []
+    text_columns: list[str] = []
+    small_names: list[Any] = []
+    small_values: list[Any] = []
+    ks: set[int] = set()
     for table in tables:
-        by_column: dict[str | None, dict[str, str]] = {}
-        for finding in table.findings:
-            if finding.severity != "refuse":
-                continue
-            rule = "column_name" if finding.rule in schema_rules else finding.rule
-            if rule not in rule_ids:
-                rule_ids.append(rule)
-            by_column.setdefault(finding.column, {})[rule] = finding.describe()
-        for column in [*table.check.columns, *[c for c in by_column if c not in table.check.columns]]:
-            row: dict[str, Any] = {"table": table.name, "column": column if column is not None else "(table)"}
-            row.update(by_column.get(column, {}))
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=["table", "column", *rule_ids])
-    return frame.astype(object).where(frame.notna(), None), rule_ids
-
-
-def _engine_suite(gate: str, rule_ids: Sequence[str]) -> Any:
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
-    titles = {r.id: r.title for r in value_rules()}
-    titles.update(
-        column_name="Column names: allowed set and personal-data denylist (FR + EN)",
-        individual_location="No location finer than a 200 m cell in aggregated datasets",
-        small_cell="No count of offences against persons between 1 and k-1",
-    )
-    return gx.ExpectationSuite(
-        name=_safe(f"privacy_{gate}.engine"),
-        expectations=[
-            gxe.ExpectColumnValuesToBeNull(
-                column=rule,
-                description=f"Engine rule {rule}: {titles.get(rule, rule)} — nothing found.",
+        for column in table.text_columns:
+            if column in table.frame.columns:
+                texts.append(table.frame[column].dropna().astype(str).to_numpy(dtype=object))
+                text_columns.append(_qualified(table.name, column))
+        for column in table.small_cell_columns:
+            if column in table.frame.columns:
+                found = table.frame[column].dropna().to_numpy(dtype=object)
+                small_values.append(found)
+                small_names.append(np.full(len(found), _qualified(table.name, column), dtype=object))
+                ks.add(table.k)
+    values = pd.unique(np.concatenate(texts)) if texts else np.array([], dtype=object)
+    columns = {"value": pd.Series(values, dtype=object)}
+    expectations: list[tuple[str, dict[str, Any], str]] = [
+        (
+            "ExpectColumnValuesToNotMatchRegex",
+            {"column": "value", "regex": regex},
+            f"{regex_text[:-1]}, in any of the distinct values of the {len(text_columns)} text columns "
+            f"checked: {', '.join(text_columns) or 'none'}.",
+        )
+    ]
+    if small_values:
+        columns["small_cell_column"] = pd.Series(np.concatenate(small_names), dtype=object)
+        columns["small_cell_value"] = pd.Series(np.concatenate(small_values), dtype=object)
+        k = min(ks)
+        expectations.append(
+            (
+                "ExpectColumnValuesToNotBeInSet",
+                {"column": "small_cell_value", "value_set": list(range(1, k))},
+                f"Counts of offences against persons below {k} are suppressed.",
             )
-            for rule in rule_ids
-        ],
-        meta={"notes": "Outcome of the observatoire privacy engine: one row per column checked."},
+        )
+    single = gate == "delivery" and len(tables) == 1
+    subject = tables[0].name if single else "tables"
+    scope = f"table {tables[0].name}" if single else "its tables"
+    return _Batch(
+        suite_name=_safe(f"privacy_{gate}.{subject}"),
+        expectations=expectations,
+        notes=f"Privacy {gate} gate, {scope}: built-in expectations on every distinct value of the text "
+        "columns and of the small-cell counts.",
+        frame=_padded(columns),
+        result_format=HIDE_VALUES,
     )
+
+
+def _engine_batch(gate: str, tables: Sequence[TableEvidence]) -> _Batch:
+    """One row per (table, column) checked: its name and what the engine found there (null when clean).
+
+    ``qualified`` (``table.column``) is checked against the allowed columns by GX itself; ``findings``
+    holds the masked summaries of every engine rule that fired on the column (one expectation for
+    all the rules: GX's cost is per expectation, and the summaries already name the rule).
+    """
+    rows: list[dict[str, Any]] = []
+    allowed: list[str] = []
+    owners: dict[str, str] = {}
+    for table in tables:
+        by_column: dict[str | None, list[str]] = {}
+        for finding in table.findings:
+            if finding.severity == "refuse":
+                by_column.setdefault(finding.column, []).append(finding.describe())
+        if table.column_set is not None:
+            allowed.extend(_qualified(table.name, c) for c in table.column_set)
+        for column in [*table.check.columns, *[c for c in by_column if c not in table.check.columns]]:
+            found = by_column.get(column)
+            rows.append(
+                {
+                    "table": table.name,
+                    "column": column if column is not None else "(table)",
+                    "qualified": _qualified(table.name, column) if column is not None else None,
+                    "findings": "; ".join(found) if found else None,
+                }
+            )
+            if column is not None:
+                owners[_qualified(table.name, column)] = table.name
+    frame = pd.DataFrame(rows, columns=["table", "column", "qualified", "findings"])
+    frame = frame.astype(object).where(frame.notna(), None)
+    expectations: list[tuple[str, dict[str, Any], str]] = []
+    if any(t.column_set is not None for t in tables):
+        expectations.append(
+            (
+                "ExpectColumnValuesToBeInSet",
+                {"column": "qualified", "value_set": sorted(set(allowed))},
+                "Every column is allowed (contract or published-table declaration).",
+            )
+        )
+    checked = [
+        "column names (allowed set, personal-data denylist FR + EN)",
+        *[r.title.lower() for r in value_rules()],
+        "locations finer than a 200 m cell (aggregated datasets)",
+        "counts of offences against persons between 1 and k-1",
+    ]
+    expectations.append(
+        (
+            "ExpectColumnValuesToBeNull",
+            {"column": "findings"},
+            "Privacy engine, every column: nothing found (" + "; ".join(checked) + ").",
+        )
+    )
+    return _Batch(
+        suite_name=_safe(f"privacy_{gate}.engine"),
+        expectations=expectations,
+        notes="The columns checked (one row each) and what the observatoire privacy engine found (masked).",
+        frame=frame,
+        result_format=SHOW_SUMMARIES,
+        owners=owners,
+    )
+
+
+def _fingerprint(expectations: Sequence[Any], notes: Any) -> str:
+    configs = []
+    for expectation in expectations:
+        config = expectation.configuration.to_json_dict()
+        configs.append({k: v for k, v in config.items() if k not in ("id", "rendered_content")})
+    return json.dumps([configs, notes], sort_keys=True, default=str)
 
 
 _DEFINITIONS: dict[tuple[str, str], tuple[str, Any]] = {}
-"""Validation definitions stored by this process, keyed by (project, suite name), with the suite's
-expectations as JSON: storing suites and definitions is much of GX's fixed cost, and they rarely
-change between two gate runs of one process."""
+"""Validation definitions in use, keyed by (project, suite name), with the suite's fingerprint."""
 
 
-def _validate(
-    context: Any, suite: Any, frame: pd.DataFrame, run_id: Any, result_format: dict[str, Any]
-) -> tuple[Any, bool]:
-    """Runs ``suite`` on ``frame``; also says whether the suite had to be stored (changed)."""
+def _definition(context: Any, batch: _Batch, store: bool = False) -> tuple[Any, bool]:
+    """The stored validation definition of ``batch``'s suite, stored again only when the suite changed.
+
+    Returns the definition and whether the suite was (re)stored (its Data Docs page then needs
+    rendering). A later process compares with the suite on disk instead of storing it again.
+    """
     import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.exceptions import DataContextError
 
-    key = (str(gx_project_dir()), suite.name)
-    fingerprint = json.dumps(
-        [e.configuration.to_json_dict() for e in suite.expectations], sort_keys=True, default=str
+    expectations = [
+        getattr(gxe, kind)(**kwargs, description=description) for kind, kwargs, description in batch.expectations
+    ]
+    fingerprint = _fingerprint(expectations, batch.notes)
+    key = (str(gx_project_dir()), batch.suite_name)
+    cached = None if store else _DEFINITIONS.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1], False
+    if cached is None and not store:
+        try:
+            stored = context.suites.get(batch.suite_name)
+            if _fingerprint(stored.expectations, (stored.meta or {}).get("notes")) == fingerprint:
+                definition = context.validation_definitions.get(batch.suite_name)
+                _DEFINITIONS[key] = (fingerprint, definition)
+                return definition, False
+        except DataContextError:
+            pass  # first run of this suite in this project
+        except Exception as error:  # an unreadable stored suite or definition is simply stored again
+            log.warning("GX suite %s not reusable (%s): storing it again", batch.suite_name, error)
+    suite = context.suites.add_or_update(
+        gx.ExpectationSuite(name=batch.suite_name, expectations=expectations, meta={"notes": batch.notes})
     )
-    cached = _DEFINITIONS.get(key)
-    stored = cached is None or cached[0] != fingerprint
-    if stored:
-        suite = context.suites.add_or_update(suite)
-        definition = gx.ValidationDefinition(
-            name=suite.name, data=_batch_definition(context, suite.name), suite=suite
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(
+            name=batch.suite_name, data=_batch_definition(context, batch.suite_name), suite=suite
         )
-        definition = context.validation_definitions.add_or_update(definition)
-        _DEFINITIONS[key] = (fingerprint, definition)
-    else:
-        definition = cached[1]  # type: ignore[index]
-    outcome = definition.run(
-        batch_parameters={"dataframe": frame}, result_format=result_format, run_id=run_id
     )
-    return outcome, stored
+    _DEFINITIONS[key] = (fingerprint, definition)
+    return definition, True
+
+
+def _run(context: Any, batch: _Batch, run_id: Any) -> tuple[Any, bool]:
+    """Validates ``batch`` (its result is stored); also says whether its suite was stored again."""
+    from great_expectations.exceptions.resource_freshness import ResourceFreshnessAggregateError
+
+    definition, stored = _definition(context, batch)
+    try:
+        return _validate(definition, batch, run_id), stored
+    except ResourceFreshnessAggregateError:
+        # Another process stored another version of the suite meanwhile: store ours again.
+        definition, _ = _definition(context, batch, store=True)
+        return _validate(definition, batch, run_id), True
+
+
+def _validate(definition: Any, batch: _Batch, run_id: Any) -> Any:
+    return definition.run(
+        batch_parameters={"dataframe": batch.frame}, result_format=batch.result_format, run_id=run_id
+    )
+
+
+def _batch_identifier(outcome: Any) -> str:
+    # GX names a whole-dataframe batch "<datasource>-<asset>"; our asset is named after the suite.
+    return f"{DATASOURCE}-{outcome.suite_name}"
+
+
+def _result_identifiers(outcome: Any, run_id: Any, suite_changed: bool) -> list[Any]:
+    """Identifiers of the validation result and its suite, for an incremental Data Docs build."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    suite_id = ExpectationSuiteIdentifier(name=outcome.suite_name)
+    result_id = ValidationResultIdentifier(
+        expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=_batch_identifier(outcome)
+    )
+    # A suite page is rendered again only when the suite was stored again (rendering is costly).
+    return [result_id, suite_id] if suite_changed else [result_id]
 
 
 def record_evidence(result: GateResult, tables: Sequence[TableEvidence], build_docs: bool = True) -> None:
-    """Validates the gate run with GX, stores the results and rebuilds the Data Docs pages.
+    """Validates the gate run with GX, stores the results and renders their Data Docs pages.
 
-    Fills ``result.evidence``. If GX cannot record the evidence, or one of its built-in
-    expectations fails where the engine found nothing, a refusing finding is added: without
-    evidence there is no proof, and the two must agree.
+    Fills ``result.evidence`` and adds the cost of each part to ``result.timing``. If GX cannot
+    record the evidence, or one of its built-in expectations fails where the engine found nothing,
+    a refusing finding is added: without evidence there is no proof, and the two must agree.
     """
+    clock = _Clock()
     try:
+        with clock.part("gx_import"):
+            _import_gx()
         with _locked(gx_project_dir()):
             from great_expectations.core.run_identifier import RunIdentifier
 
-            context = _context()
+            with clock.part("gx_context"):
+                context = _context()
             run_id = RunIdentifier(
                 run_name=_safe(f"{result.gate}:{result.subject}")[:200], run_time=datetime.now(UTC)
             )
             identifiers: list[Any] = []
             validations: list[dict[str, Any]] = []
-            for table in tables:
-                outcome, stored = _validate(
-                    context, _table_suite(result.gate, table), table.frame, run_id, HIDE_VALUES
-                )
-                failed = [r.expectation_config.type for r in outcome.results if not r.success]
+            with clock.part("gx_batches"):
+                batches = (_data_batch(result.gate, tables), _engine_batch(result.gate, tables))
+            for batch in batches:
+                with clock.part("gx_validate"):
+                    outcome, stored = _run(context, batch, run_id)
+                failed = [r for r in outcome.results if not r.success]
                 validations.append(
-                    {"suite": outcome.suite_name, "success": bool(outcome.success), "failed": failed}
+                    {
+                        "suite": outcome.suite_name,
+                        "success": bool(outcome.success),
+                        "failed": sorted({r.expectation_config.type for r in failed}),
+                        "failed_columns": [r.expectation_config.kwargs.get("column") for r in failed],
+                    }
                 )
-                identifiers.extend(_result_identifier(outcome, run_id, stored))
-                if not outcome.success and not any(f.severity == "refuse" for f in table.findings):
-                    result.findings.append(
-                        Finding(table.name, None, "gx_expectation_failed", 0, detail=", ".join(failed))
-                    )
-            frame, rule_ids = _engine_frame(tables)
-            outcome, stored = _validate(
-                context, _engine_suite(result.gate, rule_ids), frame, run_id, SHOW_SUMMARIES
-            )
-            validations.append(
-                {
-                    "suite": outcome.suite_name,
-                    "success": bool(outcome.success),
-                    "failed": [
-                        r.expectation_config.kwargs.get("column") for r in outcome.results if not r.success
-                    ],
-                }
-            )
-            identifiers.extend(_result_identifier(outcome, run_id, stored))
+                identifiers.extend(_result_identifiers(outcome, run_id, stored))
+                _site_builder(context)[1].remember(outcome.suite_name, run_id, _batch_identifier(outcome), outcome)
+                _check_agreement(result, tables, batch, failed)
             index = None
             if build_docs:
-                urls = context.build_data_docs(site_names=[SITE_NAME], resource_identifiers=identifiers)
-                index = urls.get(SITE_NAME)
+                with clock.part("data_docs"):
+                    index = _build_docs(context, identifiers)
             result.evidence = {
                 "engine": "great_expectations",
                 "run_name": run_id.run_name,
@@ -397,28 +563,57 @@ def record_evidence(result: GateResult, tables: Sequence[TableEvidence], build_d
                 result.subject, None, "evidence_unavailable", 0, detail=f"{type(error).__name__}: {error}"
             )
         )
+    finally:
+        for name, seconds in clock.parts.items():
+            result.timing[name] = result.timing.get(name, 0.0) + seconds
 
 
-def _result_identifier(outcome: Any, run_id: Any, suite_changed: bool) -> list[Any]:
-    """Identifiers of the validation result and its suite, for an incremental Data Docs build."""
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-        ValidationResultIdentifier,
-    )
+def _check_agreement(result: GateResult, tables: Sequence[TableEvidence], batch: _Batch, failed: list[Any]) -> None:
+    """A built-in expectation failing on a table the engine passed: GX and the engine disagree, refuse."""
+    refused = {t.name for t in tables if any(f.severity == "refuse" for f in t.findings)}
+    at_fault: dict[str, set[str]] = {}
+    for outcome in failed:
+        kind = outcome.expectation_config.type
+        if kind == "expect_column_values_to_be_null":
+            continue  # the engine's own findings: the engine refused already
+        for owner in _owners(tables, batch, outcome):
+            at_fault.setdefault(owner, set()).add(kind)
+    for table, kinds in at_fault.items():
+        if table not in refused:
+            result.findings.append(Finding(table, None, "gx_expectation_failed", 0, detail=", ".join(sorted(kinds))))
 
-    suite_id = ExpectationSuiteIdentifier(name=outcome.suite_name)
-    # GX names a whole-dataframe batch "<datasource>-<asset>"; our asset is named after the suite.
-    result_id = ValidationResultIdentifier(
-        expectation_suite_identifier=suite_id,
-        run_id=run_id,
-        batch_identifier=f"{DATASOURCE}-{outcome.suite_name}",
-    )
-    # A suite page is rendered again only when the suite was stored again (rendering is costly).
-    return [result_id, suite_id] if suite_changed else [result_id]
+
+def _owners(tables: Sequence[TableEvidence], batch: _Batch, outcome: Any) -> list[str]:
+    """The tables a failed expectation is about (all of them when that cannot be told)."""
+    everyone = [t.name for t in tables]
+    kwargs = outcome.expectation_config.kwargs
+    if outcome.expectation_config.type == "expect_column_values_to_be_in_set":  # column names
+        names = (outcome.result or {}).get("partial_unexpected_list") or []
+        return sorted({batch.owners[n] for n in names if n in batch.owners}) or everyone
+    if kwargs.get("column") == "value":  # the values are pooled: find the tables holding a match
+        regex = re.compile(kwargs["regex"])
+        return [
+            t.name
+            for t in tables
+            if any(
+                t.frame[c].dropna().astype(str).str.contains(regex).any()
+                for c in t.text_columns
+                if c in t.frame.columns
+            )
+        ] or everyone
+    if kwargs.get("column") == "small_cell_value":
+        return [
+            t.name
+            for t in tables
+            if any(
+                t.frame[c].isin(kwargs["value_set"]).any() for c in t.small_cell_columns if c in t.frame.columns
+            )
+        ] or everyone
+    return everyone
 
 
 def rebuild_data_docs() -> str | None:
     """Full rebuild of the Data Docs site (e.g. after clearing it)."""
+    _import_gx()
     with _locked(gx_project_dir()):
-        urls = _context().build_data_docs(site_names=[SITE_NAME])
-    return urls.get(SITE_NAME)
+        return _build_docs(_context(), None)

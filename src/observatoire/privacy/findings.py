@@ -86,6 +86,10 @@ class GateResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     duration_s: float = 0.0
+    timing: dict[str, float] = field(default_factory=dict)
+    """CPU and wall seconds of the gate call and of its parts (``cpu_s``, ``wall_s``, ``engine_*``,
+    ``gx_import_*``, ``gx_context_*``, ``gx_batches_*``, ``gx_validate_*``, ``data_docs_*``): what the
+    gates cost in a run."""
 
     @property
     def passed(self) -> bool:
@@ -131,6 +135,7 @@ class GateResult:
             "passed": self.passed,
             "checked_at": self.checked_at.isoformat(),
             "duration_s": round(self.duration_s, 3),
+            "timing": self.rounded_timing(),
             "message": self.message,
             "findings": [f.to_dict() for f in self.findings],
             "checks": [c.to_dict() for c in self.checks],
@@ -148,7 +153,11 @@ class GateResult:
             "findings": [f.to_dict() for f in self.findings],
             "data_docs": self.evidence.get("data_docs_index"),
             "duration_s": round(self.duration_s, 3),
+            "timing": self.rounded_timing(),
         }
+
+    def rounded_timing(self) -> dict[str, float]:
+        return {name: round(seconds, 3) for name, seconds in sorted(self.timing.items())}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str)

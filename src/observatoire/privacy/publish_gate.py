@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -30,15 +31,20 @@ def check_published_tables(
     *,
     schema: str | None = None,
     k: int | None = None,
-    evidence: bool = True,
+    evidence: bool | Literal["on_refusal"] = True,
 ) -> GateResult:
     """Checks the tables about to be published; see the package docstring.
 
     ``tables=None`` checks every table of ``schema`` (default: ``main`` — the file being published —
     or ``marts`` when ``main`` is empty, i.e. the warehouse). A table not declared in
     ``expectations/published_tables.yml`` fails the gate with ``unknown_table``.
+
+    ``evidence``: True records the GX evidence of the run (Data Docs); False runs the rules engine
+    alone; ``"on_refusal"`` runs the engine and records GX evidence only when it refuses (a
+    pre-check whose pass is followed by a gate with evidence, e.g. the marts before publication).
+    ``result.timing`` says what the call cost (CPU and wall seconds, engine and GX parts).
     """
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     rules = published_rules()
     k = k if k is not None else rules.k
     path = Path(duckdb_path)
@@ -73,18 +79,22 @@ def check_published_tables(
                 allowed=spec.allows if spec is not None else (lambda column: False),
                 small_cell_columns=rules.is_small_cell_column,
                 k=k,
-                keep_distinct=evidence,
+                keep_distinct=bool(evidence),
             )
             result.findings.extend(scan.findings)
             result.checks.append(scan.check)
             scans.append(scan)
     finally:
         con.close()
-    if evidence:
+    result.timing["engine_cpu_s"] = time.process_time() - started_cpu
+    result.timing["engine_wall_s"] = time.perf_counter() - started
+    if evidence is True or (evidence == "on_refusal" and not result.passed):
         from .evidence import publish_evidence, record_evidence
 
         record_evidence(result, [publish_evidence(scan, rules, k) for scan in scans])
     result.duration_s = time.perf_counter() - started
+    result.timing["cpu_s"] = time.process_time() - started_cpu
+    result.timing["wall_s"] = result.duration_s
     log.log(logging.INFO if result.passed else logging.WARNING, "%s", result.message)
     return result
 

@@ -4,7 +4,9 @@ Everything works on the *distinct* values of a column with their row counts: a c
 rows usually has a few thousand distinct texts (grid cells, categories, titles), so every value is
 examined (nothing is sampled) at the cost of the distinct ones. DuckDB computes the distinct values
 with their counts (``GROUP BY``) and pandas runs each pattern over them in one vectorised pass; only
-the few values that match a pattern needing a checksum go through Python.
+the few values that match a pattern needing a checksum go through Python. Long columns of dates,
+codes or hashes are first reduced to their few *shapes* (:mod:`.prefilter`): a value whose shape
+cannot match a rule is provably clean for it and skipped; every other value is scanned as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from .checks import CHECKS, card_number_ok, nir_key_ok
 from .findings import Finding
 from .masking import mask
+from .prefilter import column_shapes
 from .rules import ValueRule, value_rules
 
 MAX_EXAMPLES = 3
@@ -51,9 +54,18 @@ def scan_distinct(
         return []
     as_text = values.astype(str)
     text: list[str] = as_text.tolist()
+    shapes = column_shapes(as_text)
     findings: list[Finding] = []
     for rule in rules:
-        candidates = as_text.str.contains(rule.regex, na=False).to_numpy()
+        maybe = shapes.candidates(rule.regex) if shapes is not None else None
+        if maybe is None:
+            candidates = as_text.str.contains(rule.regex, na=False).to_numpy(dtype=bool)
+        elif not maybe.any():
+            continue
+        else:  # only the values whose shape may match go through the real pattern
+            candidates = np.zeros(len(as_text), dtype=bool)
+            where = np.flatnonzero(maybe)
+            candidates[where] = as_text.iloc[where].str.contains(rule.regex, na=False).to_numpy(dtype=bool)
         if not candidates.any():
             continue
         rows = 0
