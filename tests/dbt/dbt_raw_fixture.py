@@ -127,6 +127,8 @@ ROWS: dict[str, list[dict]] = {
              latitude=43.2967, longitude=5.3606, date_mise_a_jour="2024-06-01 08:00:00+00"),
     ],
     "smtpc__evenements_tunnel": [
+        dict(id="TI-0", debut="2024-03-10 14:00:00+00", fin="2024-03-10 14:20:00+00", sens="PRADO_VERS_CARENAGE",
+             type="PANNE", voies_fermees=1),
         dict(id="TI-1", debut="2024-05-01 09:00:00+00", fin="2024-05-01 09:40:00+00", sens="PRADO_VERS_CARENAGE",
              type="ACCIDENT", voies_fermees=1),
         dict(id="TI-2", debut="2024-05-01 10:00:00+00", fin="2024-05-01 10:30:00+00", sens="CARENAGE_VERS_PRADO",

@@ -10,7 +10,8 @@
 --      (title_similarity >= dedup_min_title_similarity: containment after normalisation, else
 --      Jaro-Winkler): a months-long exhibition is not the concert held in the same hall one evening;
 --   3. official visits and every unmatched record are events of their own.
--- Among several candidates the most similar title wins, then the nearest, then the closest start.
+-- Among several candidates the most similar title wins, then the nearest, then the closest start, then
+-- the smallest record id (twin events - same title, place and time - must not be picked at random).
 -- Matching is one level deep (records attach to a primary, never to another attached record), so no
 -- chain of loose matches can merge distinct events.
 
@@ -21,7 +22,13 @@ with
 
 records as (
 
-    select * from {{ ref('int_events_unioned') }}
+    -- the local (Europe/Paris) day of each start, computed once per record: per candidate pair, the time
+    -- zone conversions cost more than the rest of the matching
+    select
+        *,
+        date_trunc('day', {{ local_time('starts_at') }}) as local_start_day,
+        {{ local_time('starts_at') }} = date_trunc('day', {{ local_time('starts_at') }}) as starts_at_local_midnight
+    from {{ ref('int_events_unioned') }}
 
 ),
 
@@ -71,7 +78,7 @@ demonstration_matches as (
 
     select
         record_id,
-        arg_min(primary_record_id, [-title_similarity, match_distance_m, start_gap_s]) as primary_record_id,
+        arg_min(primary_record_id, (-title_similarity, match_distance_m, start_gap_s, primary_record_id)) as primary_record_id,
         min(match_distance_m) as match_distance_m
     from demonstration_candidates
     where match_distance_m <= {{ var('dedup_max_distance_m') }}
@@ -100,9 +107,8 @@ datatourisme_candidates as (
         as match_distance_m,
         abs(epoch(datatourisme.starts_at) - epoch(datatourisme_anchors.starts_at)) as start_gap_s,
         -- DataTourisme lists multi-day events by whole days: from local midnight of the first day
-        {{ local_time('datatourisme.starts_at') }} = date_trunc('day', {{ local_time('datatourisme.starts_at') }})
-        and date_trunc('day', {{ local_time('datatourisme.starts_at') }})
-        = date_trunc('day', {{ local_time('datatourisme_anchors.starts_at') }}) as listed_from_same_day,
+        datatourisme.starts_at_local_midnight
+        and datatourisme.local_start_day = datatourisme_anchors.local_start_day as listed_from_same_day,
         {{ title_similarity('datatourisme.title_key', 'datatourisme_anchors.title_key') }} as title_similarity,
         datatourisme_anchors.source_rank as anchor_rank
     from {{ overlapping_pairs(
@@ -125,7 +131,8 @@ datatourisme_matches as (
 
     select
         record_id,
-        arg_min(primary_record_id, [-title_similarity, anchor_rank, match_distance_m, start_gap_s]) as primary_record_id,
+        arg_min(primary_record_id, (-title_similarity, anchor_rank, match_distance_m, start_gap_s, primary_record_id))
+        as primary_record_id,
         min(match_distance_m) as match_distance_m
     from datatourisme_candidates
     where

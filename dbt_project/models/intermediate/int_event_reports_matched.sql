@@ -17,6 +17,7 @@
 
 
 {%- set tolerance = "interval '" ~ var('dedup_time_tolerance_minutes') ~ " minutes'" %}
+{%- set max_gap = "interval '" ~ var('report_max_time_gap_hours') ~ " hours'" %}
 
 with
 
@@ -112,7 +113,7 @@ linked as (
     select
         reports.source_dataset,
         reports.source_record_id,
-        arg_min(records.record_id, records.source_rank) as matched_record_id
+        arg_min(records.record_id, (records.source_rank, records.record_id)) as matched_record_id
     from reports
     inner join records
         on records.source_record_id = coalesce(
@@ -155,18 +156,23 @@ candidates as (
         -- a report starts a little before its event and ends a little after: fit in hours
         (abs(epoch(unlinked.starts_at) - epoch(records.starts_at))
             + abs(epoch(unlinked.ends_at) - epoch(coalesce(records.ends_at, records.starts_at)))) / 3600.0 as time_gap_h
+    -- A match needs |start gap| + |end gap| <= report_max_time_gap_hours, so only records starting
+    -- within that many hours of the report are paired (a months-long market order is not expanded over
+    -- all its days); the interval overlap (widened by the tolerance) is then checked exactly.
     from {{ overlapping_pairs(
-        'unlinked', 'report_key', 'starts_at', 'ends_at',
-        'records', 'record_id',
-        'starts_at - ' ~ tolerance,
-        'coalesce(ends_at, starts_at + interval 1 hour) + ' ~ tolerance,
+        'unlinked', 'report_key',
+        'starts_at - ' ~ max_gap ~ ' - interval 1 second',
+        'starts_at + ' ~ max_gap ~ ' + interval 1 second',
+        'records', 'record_id', 'starts_at', 'starts_at + interval 1 second',
         left_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'null', 'null', 'max_distance_m'),
         right_bounds=spatial_bounds_of_segment('latitude', 'longitude', 'end_latitude', 'end_longitude', 0)
     ) }} as pairs
     inner join unlinked on pairs.left_key = unlinked.report_key
     inner join records on pairs.right_key = records.record_id
     where
-        case
+        unlinked.starts_at < coalesce(records.ends_at, records.starts_at + interval 1 hour) + {{ tolerance }}
+        and records.starts_at - {{ tolerance }} < unlinked.ends_at
+        and case
             when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'tournage'
                 then records.nature = 'tournage'
             when unlinked.report_kind = 'traffic_order' and unlinked.report_reason = 'marche'
@@ -193,7 +199,7 @@ nearest as (
     select
         source_dataset,
         source_record_id,
-        arg_min(record_id, time_gap_h + match_distance_m / 1000.0) as matched_record_id,
+        arg_min(record_id, (time_gap_h + match_distance_m / 1000.0, record_id)) as matched_record_id,
         min(match_distance_m) as match_distance_m
     from candidates
     where match_distance_m <= max_distance_m and time_gap_h <= {{ var('report_max_time_gap_hours') }}

@@ -1,7 +1,10 @@
+{{ config(materialized='view') }}
 -- One row per real-world event: the primary record's identity, time and place, the best reported
 -- participants of the cluster (police count > organisers' declaration > city's expected gauge), the
 -- cortège route if a demonstration is part of it, the Préfecture staff of the cluster and its reports,
 -- and the list of partner records (events and reports) behind it.
+-- A view: its only reader is int_event_footprint_imputed (one row per row of this view, so that model's
+-- key test covers this one), which saves storing and rewriting it on every build.
 
 with
 
@@ -37,23 +40,29 @@ cluster_attributes as (
 
     select
         primary_record_id,
-        arg_max(
+        -- ties (two records of one kind) go to the first record id, so that every run picks the same
+        arg_min(
             participants_reported,
-            case participants_reported_kind when 'counted' then 3 when 'declared' then 2 when 'expected' then 1 else 0 end
+            (
+                case participants_reported_kind when 'counted' then -3 when 'declared' then -2 when 'expected' then -1 else 0 end,
+                record_id
+            )
         ) filter (where participants_reported is not null) as participants_reported,
         max_by(participants_reported_kind,
             case participants_reported_kind when 'counted' then 3 when 'declared' then 2 when 'expected' then 1 else 0 end
         ) filter (where participants_reported is not null) as participants_reported_kind,
         max(emprise_reported_m2) filter (where source_dataset = 'ville__evenements') as emprise_reported_m2,
-        arg_min(end_latitude, source_rank) filter (where form = 'cortege') as route_end_latitude,
-        arg_min(end_longitude, source_rank) filter (where form = 'cortege') as route_end_longitude,
-        arg_min(latitude, source_rank) filter (where form = 'cortege') as route_start_latitude,
-        arg_min(longitude, source_rank) filter (where form = 'cortege') as route_start_longitude,
+        -- the route of the first cortège of the cluster (all four coordinates from the same record)
+        arg_min(end_latitude, (source_rank, record_id)) filter (where form = 'cortege') as route_end_latitude,
+        arg_min(end_longitude, (source_rank, record_id)) filter (where form = 'cortege') as route_end_longitude,
+        arg_min(latitude, (source_rank, record_id)) filter (where form = 'cortege') as route_start_latitude,
+        arg_min(longitude, (source_rank, record_id)) filter (where form = 'cortege') as route_start_longitude,
         bool_or(form = 'static') and not bool_or(form = 'cortege') as is_static_gathering,
         max(security_perimeter_m) as security_perimeter_m,
         coalesce(sum(police_staff), 0) as police_staff_records,
         count(*) as record_count,
-        list(record_id order by source_rank, record_id) as record_ids,
+        -- in rank then id order (list_sort of structs: an ordered aggregate is several times slower)
+        list_transform(list_sort(list({ 'rank': source_rank, 'id': record_id })), record -> record.id) as record_ids,
         list(distinct source_partner) as record_partners
     from members
     group by primary_record_id
@@ -66,7 +75,7 @@ cluster_reports as (
         primary_record_id,
         coalesce(sum(police_staff), 0) as police_staff_operations,
         count(*) as report_count,
-        list(report_id order by report_id) as report_ids,
+        list_sort(list(report_id)) as report_ids,
         list(distinct source_partner) as report_partners
     from reports
     group by primary_record_id

@@ -169,8 +169,11 @@ datatourisme_natures as (
     select
         datatourisme_events.poi_id,
         coalesce(
-            arg_max(datatourisme_categories.nature, length(datatourisme_categories.category_key)
-                + case when datatourisme_categories.category_key = datatourisme_events.category_key then 1000 else 0 end),
+            arg_max(datatourisme_categories.nature, (
+                length(datatourisme_categories.category_key)
+                + case when datatourisme_categories.category_key = datatourisme_events.category_key then 1000 else 0 end,
+                datatourisme_categories.category_key
+            )),
             'animation'
         ) as nature
     from datatourisme_events

@@ -7,39 +7,42 @@
 }}
 -- Municipal police activity pivoted to one row per (cell, hour): offences by category,
 -- interventions and agents engaged. Incremental: a run recomputes only the (cell, hour) pairs that
--- received rows since the last run (a re-delivered day replaces its rows).
+-- received rows since the last run (a re-delivered day replaces its rows). The staging table is named
+-- in each place (a CTE read twice is materialised whole) and bounded by the changed hours, so DuckDB
+-- scans only the row groups of those hours.
 
 with
-
-activity as (
-
-    select * from {{ ref('stg_ville__activite_police_municipale') }}
-
-),
 
 {% if is_incremental() %}
 changed as (
 
     select distinct
-        activity.cell_id,
-        activity.hour_starts_at
-    from activity
-    where activity.loaded_at > (select coalesce(max(existing.loaded_at), '-infinity'::timestamptz) from {{ this }} as existing)
+        new_activity.cell_id,
+        new_activity.hour_starts_at
+    from {{ ref('stg_ville__activite_police_municipale') }} as new_activity
+    where new_activity.loaded_at > (select coalesce(max(existing.loaded_at), '-infinity'::timestamptz) from {{ this }} as existing)
 
 ),
-{% endif %}
 
 selected as (
 
     select activity.*
-    from activity
-    {% if is_incremental() %}
-        semi join changed
-            on activity.cell_id = changed.cell_id
-            and activity.hour_starts_at = changed.hour_starts_at
-    {% endif %}
+    from {{ ref('stg_ville__activite_police_municipale') }} as activity
+    semi join changed
+        on activity.cell_id = changed.cell_id
+        and activity.hour_starts_at = changed.hour_starts_at
+    where
+        activity.hour_starts_at >= (select min(changed.hour_starts_at) from changed)
+        and activity.hour_starts_at <= (select max(changed.hour_starts_at) from changed)
 
 ),
+{% else %}
+selected as (
+
+    select * from {{ ref('stg_ville__activite_police_municipale') }}
+
+),
+{% endif %}
 
 final as (
 

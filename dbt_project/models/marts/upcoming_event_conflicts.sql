@@ -1,6 +1,7 @@
-{{ config(materialized='view') }}
 -- Events that have not ended yet and have at least one conflict, soonest first: the agenda of
--- conflicts the Marseille platform showed. A view, so "upcoming" is evaluated when it is read.
+-- conflicts the Marseille platform showed. A table (published with the other marts, which copy tables),
+-- so "upcoming" is evaluated when the warehouse is built: every build, daily increments included,
+-- refreshes it.
 
 with
 

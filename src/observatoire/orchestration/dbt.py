@@ -16,6 +16,10 @@ it when building its image), else with ``dbt ls`` — both offline, the DuckDB a
 Parsing the project is the costly part of every dbt invocation (tens of seconds on a busy two-core
 machine), so ``dbt parse`` and ``dbt docs generate`` share that target directory and its partial-parse
 state; Cosmos' runs, made in temporary copies of the project, keep their own.
+
+Production builds exclude the unit tests (``production_build_options()``; Cosmos renders and runs the
+project with the same exclusion); CI runs them (``pytest tests/dbt``). Most models are incremental and give
+the same tables as a full rebuild (docs/warehouse.md), so a daily build costs what the new data touches.
 """
 
 from __future__ import annotations
@@ -35,6 +39,22 @@ if TYPE_CHECKING:
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 
 EXECUTION_ENV = "OBSERVATOIRE_DBT_EXECUTION"
+
+# Production builds (the warehouse DAG, ``observatoire rebuild``, the benchmark) run the data tests but not
+# the unit tests: unit tests check the models' logic on fixed inputs, which only changes with the code, so
+# they run in CI (``pytest tests/dbt`` runs a plain ``dbt build``). Six unit tests are ~2-3 s of a build.
+PRODUCTION_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
+
+
+def production_build_options(*, full_refresh: bool = False) -> list[str]:
+    """Arguments of a production ``dbt build`` after the command: no unit tests, and ``--full-refresh`` to
+    rebuild the incremental models from scratch (after a change they cannot absorb; docs/warehouse.md)."""
+    options: list[str] = []
+    for resource_type in PRODUCTION_EXCLUDED_RESOURCE_TYPES:
+        options += ["--exclude-resource-type", resource_type]
+    if full_refresh:
+        options.append("--full-refresh")
+    return options
 
 
 def dbt_executable() -> Path:
@@ -159,6 +179,8 @@ def cosmos_configs() -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, Ren
         invocation_mode=InvocationMode.SUBPROCESS,
         dbt_executable_path=executable,
         test_behavior=TestBehavior.AFTER_EACH,
+        # the production build: no unit tests (rendered tasks and the producer's `dbt build` alike)
+        exclude=[f"resource_type:{resource_type}" for resource_type in PRODUCTION_EXCLUDED_RESOURCE_TYPES],
     )
     operator_args: dict[str, Any] = {"install_deps": False}
     if not watcher:
