@@ -36,15 +36,19 @@ emitted by the four `ingest_*` DAGs), and daily at 07:00 Europe/Paris.
 1. **dbt** (`dbt` task group, astronomer-cosmos): staging → intermediate → marts, each model and its
    tests shown as tasks. One `dbt build` process (the `dbt_producer_watcher` task) does the work and
    holds the one-slot pool `duckdb_warehouse_writer`: DuckDB accepts a single writer.
-2. **publish_gate**: the privacy gate over the marts (DESIGN §6). A failure blocks the publication; the
-   previous published file stays in place and an alert is raised.
-3. **similarity_index**: `marts.event_similarity`, `similarity_parameters`, `similarity_evaluation`.
-4. **transparency_notice** and **documentation** (dbt docs, Great Expectations Data Docs) under
-   `OBSERVATOIRE_HOME/docs/`, also served by the Observatoire pages of this UI.
-5. **publish**: atomic replacement of `published/observatoire.duckdb` (small cells suppressed, gate
-   re-run on the new file, `publish_log` row). Emits the asset
+2. **publish_gate**: a fast pre-check of the marts by the privacy rules engine (DESIGN §6), with Great
+   Expectations evidence recorded when it refuses. A failure blocks the publication; the previous
+   published file stays in place and an alert is raised.
+3. **similarity_index**: `marts.event_similarity`, `similarity_parameters`, `similarity_evaluation`
+   (only the events whose neighbours can have changed are recomputed; everything when the
+   configuration changed).
+4. **publish**: atomic replacement of `published/observatoire.duckdb` (small cells suppressed, the gate
+   of record — rules engine and GX evidence — on the new file, `publish_log` row). Emits the asset
    `observatoire://published/observatoire.duckdb` with run id, rows per table, gate results and index
    fingerprint.
+5. **transparency_notice** and **documentation** (dbt docs, Great Expectations Data Docs) under
+   `OBSERVATOIRE_HOME/docs/`, also served by the Observatoire pages of this UI. They come after the
+   publication so that fresh data is never held back by documentation.
 
 Every task that opens `warehouse.duckdb` holds the pool. Failures call `observatoire.orchestration.alerts`.
 """
@@ -108,7 +112,8 @@ def build_warehouse() -> None:
 
     gate = publish_gate()
     index = similarity_index()
-    chain(dbt, gate, index, transparency_notice(), documentation(), publish(gate, index))
+    published = publish(gate, index)
+    chain(dbt, gate, index, published, [transparency_notice(), documentation()])
 
 
 build_warehouse()

@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
+ALL_PARTNERS: tuple[str, ...] = ("ville", "prefecture", "smtpc", "metropole")
 PROFILE_TOP = 25
 
 
@@ -88,14 +89,19 @@ class PhaseTimer:
         self.wall: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
         self.calls: dict[str, int] = {}
-        self._depth = 0
+        self._active: set[str] = set()
 
     def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
+            # Only the outermost call of a phase counts (a gate reached through two wrapped names is one gate).
+            if name in self._active:
+                return function(*args, **kwargs)
+            self._active.add(name)
             wall, cpu = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
+                self._active.discard(name)
                 self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
                 self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
                 self.calls[name] = self.calls.get(name, 0) + 1
@@ -113,6 +119,8 @@ class PhaseTimer:
         }
 
 
+PRIVACY_GATE_PHASE = "privacy_gate"
+
 # (module, attribute, phase): wrapped when present; the ingestion's code is evolving, so absent ones are skipped.
 INGESTION_PHASES: tuple[tuple[str, str, str], ...] = (
     ("observatoire.ingestion.landing", "stage_incoming", "land_incoming"),
@@ -125,10 +133,28 @@ INGESTION_PHASES: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Every entry point of the two privacy gates (package attribute and defining module: callers use either).
+GATE_PHASES: tuple[tuple[str, str, str], ...] = (
+    ("observatoire.privacy", "check_delivery", PRIVACY_GATE_PHASE),
+    ("observatoire.privacy.delivery_gate", "check_delivery", PRIVACY_GATE_PHASE),
+    ("observatoire.privacy", "check_published_tables", PRIVACY_GATE_PHASE),
+    ("observatoire.privacy.publish_gate", "check_published_tables", PRIVACY_GATE_PHASE),
+)
+
+
+def instrument_gates(timer: PhaseTimer) -> list[str]:
+    """Time every privacy gate call of the stage (delivery and publish gates, GX evidence included)."""
+    return _instrument(timer, GATE_PHASES)
+
+
 def instrument_ingestion(timer: PhaseTimer) -> list[str]:
     """Time the ingestion's phases from outside: module attributes are wrapped, the code is unchanged."""
+    return _instrument(timer, INGESTION_PHASES)
+
+
+def _instrument(timer: PhaseTimer, phases: tuple[tuple[str, str, str], ...]) -> list[str]:
     wrapped = []
-    for module_name, attribute, phase in INGESTION_PHASES:
+    for module_name, attribute, phase in phases:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -152,11 +178,33 @@ def _interval(args: argparse.Namespace) -> Any:
 
 
 def stage_ingest(home: Path, args: argparse.Namespace) -> Outcome:
+    """``--partner P``: one partner; ``--partner all`` (or a comma list): every partner in this one process."""
     from ..ingestion.service import default_getter, ingest_partner
 
     timer = PhaseTimer()
     wrapped = instrument_ingestion(timer)
-    reports = ingest_partner(args.partner, _interval(args), getter=default_getter)
+    partners = list(ALL_PARTNERS) if args.partner == "all" else args.partner.split(",")
+    interval = _interval(args)
+    if len(partners) == 1:
+        reports = ingest_partner(partners[0], interval, getter=default_getter)
+    else:
+        try:
+            together = _find([("observatoire.ingestion.service", "ingest_partners")])
+            reports = together(partners, interval, getter=default_getter)
+        except StageMissing:
+            reports = [r for p in partners for r in ingest_partner(p, interval, getter=default_getter)]
+    return _ingestion_outcome(reports, timer, wrapped)
+
+
+def stage_reload(home: Path, args: argparse.Namespace) -> Outcome:
+    """Every ``raw.*`` table rebuilt from the immutable landing (the start of a full build from landed files)."""
+    timer = PhaseTimer()
+    wrapped = instrument_ingestion(timer)
+    reload = _find([("observatoire.ingestion.service", "reload_from_landing")])
+    return _ingestion_outcome(reload(), timer, wrapped)
+
+
+def _ingestion_outcome(reports: list[Any], timer: PhaseTimer, wrapped: list[str]) -> Outcome:
     datasets = {}
     rows_loaded = rows_quarantined = 0
     for report in reports:
@@ -347,6 +395,7 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
     )
     command = [str(dbt_executable()), "build", "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(target)]  # fmt: skip
+    command += _dbt_build_options(full_refresh=args.mode == "full")
     if args.quiet_dbt:
         command.append("--quiet")
     done = subprocess.run(command, env=env, check=False)
@@ -362,6 +411,15 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
         failures = [m for m in details.get("models", []) if m.get("status") not in ("success", "pass")]
         raise RuntimeError(f"dbt build failed (exit {done.returncode}): {failures[:5]}")
     return Outcome(rows_in=sum(raw.values()), rows_out=sum(marts.values()), details=details)
+
+
+def _dbt_build_options(*, full_refresh: bool) -> list[str]:
+    """The production build's options, as the warehouse DAG and ``observatoire rebuild`` use them."""
+    try:
+        options = _find([("observatoire.orchestration.dbt", "production_build_options")])
+    except StageMissing:
+        return ["--full-refresh"] if full_refresh else []
+    return [str(o) for o in options(full_refresh=full_refresh)]
 
 
 def dbt_timings(run_results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -383,19 +441,21 @@ def dbt_timings(run_results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def stage_publish_gate(home: Path, args: argparse.Namespace) -> Outcome:
-    """The publish gate over the warehouse marts (the pass the warehouse DAG runs before the index)."""
-    from ..privacy.publish_gate import check_published_tables
+    """The publish gate's first pass over the warehouse marts, as the warehouse DAG runs it (``check_marts``):
+    the rules engine, with Great Expectations evidence only when it refuses; the gate of record runs on
+    the file about to be published (stage ``publish``)."""
+    from ..orchestration.warehouse import check_marts
 
-    result = check_published_tables(home / "warehouse" / "warehouse.duckdb", schema="marts")
-    summary = result.to_dict()
-    rows = sum(int(c.get("rows", 0)) for c in summary.get("checks", []))
+    summary = check_marts()
+    rows = int(summary.get("rows_checked", 0) or 0)
     return Outcome(
         rows_in=rows,
-        rows_out=rows if result.passed else 0,
+        rows_out=rows if summary.get("passed", True) else 0,
         details={
-            "passed": bool(result.passed),
-            "tables": len(summary.get("checks", [])),
-            "findings": len(summary.get("findings", [])),
+            "passed": bool(summary.get("passed", True)),
+            "tables": summary.get("tables_checked"),
+            "findings": summary.get("findings"),
+            "timing": summary.get("timing"),
             "message": str(summary.get("message", ""))[:500],
         },
     )
@@ -412,7 +472,12 @@ def stage_similarity(home: Path, args: argparse.Namespace) -> Outcome:
             ("observatoire.similarity.index", "build_index"),
         ]
     )
-    result = build(warehouse)
+    import inspect
+
+    if "full" in inspect.signature(build).parameters:
+        result = build(warehouse, full=args.mode == "full")
+    else:
+        result = build(warehouse)
     data = result.__dict__ if hasattr(result, "__dict__") else {}
     details = {
         k: (str(v) if isinstance(v, Path) else v)
@@ -523,6 +588,7 @@ def stage_publish(home: Path, args: argparse.Namespace) -> Outcome:
             "rows_per_table": rows,
             "gate_passed": extra.get("gate_passed"),
             "gate_duration_s": gate.get("duration_s"),
+            "gate_timing": gate.get("timing"),
             "cells_suppressed": extra.get("cells_suppressed"),
             "bytes": (home / "published" / "observatoire.duckdb").stat().st_size
             if (home / "published" / "observatoire.duckdb").exists()
@@ -720,6 +786,7 @@ def _adapt_query_module(module: Any) -> QueryApi:
 STAGES: dict[str, Callable[[Path, argparse.Namespace], Outcome]] = {
     "generate": stage_generate,
     "ingest": stage_ingest,
+    "reload": stage_reload,
     "reference": stage_reference,
     "dbt": stage_dbt,
     "publish_gate": stage_publish_gate,
@@ -764,21 +831,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--quiet-dbt", action="store_true")
+    p.add_argument("--mode", choices=("full", "incremental"), default="incremental",
+                   help="dbt and similarity index: full refresh or incremental (default)")
     return p
 
 
-GATE_STAGES = frozenset({"ingest", "publish_gate", "publish"})
-KEEP_GX_ENV = "OBSERVATOIRE_BENCH_KEEP_GX_PROJECT"
+GATE_STAGES = frozenset({"ingest", "reload", "publish_gate", "publish"})
+FRESH_GX_ENV = "OBSERVATOIRE_BENCH_FRESH_GX_PROJECT"
 
 
 def fresh_gx_project(home: Path) -> bool:
-    """Start a gate stage from no Great Expectations project (``state/gx``), unless told to keep it.
+    """Start a gate stage from no Great Expectations project (``state/gx``) when asked to.
 
-    Every gate stage then pays the same cold start, whatever ran before it. It also keeps the
-    benchmark going while a file context reloaded from disk fails (seen on 2026-11-22:
-    ``'dict' object has no attribute 'globally'``, which refuses every delivery after the first run).
+    By default the project is kept between stages, as it is between Airflow tasks in production; set
+    ``OBSERVATOIRE_BENCH_FRESH_GX_PROJECT=1`` to make every gate stage pay GX's cold start.
     """
-    if os.environ.get(KEEP_GX_ENV) == "1":
+    if os.environ.get(FRESH_GX_ENV) != "1":
         return False
     import shutil
 
@@ -795,10 +863,15 @@ def main(argv: list[str] | None = None) -> int:
     fresh_gx = fresh_gx_project(home) if args.stage in GATE_STAGES else None
     payload: dict[str, Any] = {"ok": False}
     profiler = cProfile.Profile() if args.profile else None
+    gates = PhaseTimer()
+    if args.stage in GATE_STAGES:
+        instrument_gates(gates)
     try:
         if profiler is not None:
             profiler.enable()
         outcome = STAGES[args.stage](home, args)
+        if gates.calls:
+            outcome.details["privacy_gate"] = gates.to_dict()[PRIVACY_GATE_PHASE]
         if fresh_gx is not None:
             outcome.details["gx_project"] = "fresh" if fresh_gx else "kept"
         if profiler is not None:

@@ -54,6 +54,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     run.set_defaults(handler=_run)
 
+    rebuild = subparsers.add_parser(
+        "rebuild",
+        help="rebuild the warehouse from the landed deliveries (no Airflow) and republish",
+        description=(
+            "Reload every raw table from the immutable landing (landing/ and quarantine/ under $OBSERVATOIRE_HOME), "
+            "then dbt build with a full refresh, the publish gate, the whole similarity index and the atomic "
+            "publication, without Airflow. For after a contract, privacy rule or model change, or to recover a "
+            "lost warehouse. Nothing is published if a step fails (exit 1; 3 if the publish gate refuses). Do not "
+            "run it while Airflow's warehouse tasks run: DuckDB accepts one writer."
+        ),
+    )
+    rebuild.add_argument("--no-docs", action="store_true", help="skip the notice, dbt docs and Data Docs")
+    rebuild.set_defaults(handler=_rebuild)
+
     ui = subparsers.add_parser(
         "airflow-ui",
         help="start Airflow standalone on the embedded home (login printed): DAGs, assets, Observatoire pages",
@@ -91,6 +105,21 @@ def _run(args: argparse.Namespace) -> int:
 
     report = run(paths(), serve_partners=args.serve_partners, only=args.dags, verbose=args.verbose)
     return 0 if report.ok else 1
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    from .pipeline import Progress
+    from .rebuild import rebuild
+
+    paths().ensure()
+    progress = Progress()
+    report = rebuild(docs=not args.no_docs, say=progress)
+    slowest = max(report.steps, key=lambda s: s[1])
+    progress(
+        f"rebuilt and published in {report.seconds:.1f} s ({len(report.steps)} steps; slowest: {slowest[0]}, "
+        f"{slowest[1]:.1f} s): {paths().published}"
+    )
+    return 0
 
 
 def airflow_executable() -> str:
