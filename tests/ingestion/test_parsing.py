@@ -51,6 +51,8 @@ def test_end_before_start_is_explained_with_the_wire_values() -> None:
         ((";1;43,295", ";17;43,295"), "ARRONDISSEMENT_DEPART 17 is out of range (1 to 16)"),
         (("43,295", "43.295"), "LAT_DEPART '43.295' uses '.' as decimal mark; this file must use ','"),
         (("1200", "douze"), "PARTICIPANTS_DECLARES 'douze' is not a whole number"),
+        (("1200", "inf"), "PARTICIPANTS_DECLARES 'inf' is not a whole number"),  # crashed the whole delivery
+        (("43,295", "-inf"), "LAT_DEPART '-inf' is not a number"),
         (("1200", "-5"), "PARTICIPANTS_DECLARES -5 is out of range (at least 0)"),
         (("01/07/2025 14:00", "32/07/2025 14:00"), "DATE_DEBUT '32/07/2025 14:00' is not a date in the form dd/mm/yyyy HH:MM"),
         (("Retraites", ""), "THEME is empty but is required"),

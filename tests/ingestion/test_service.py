@@ -186,8 +186,9 @@ def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_gx_evidence_is_recorded_once_per_dataset_run(partners: Any, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every delivery is checked by the rules engine before it lands; the GX evidence (seconds per call) is
-    recorded once for the run's combined frame, plus once for each refused delivery (what was found)."""
+    """Every delivery is checked before it lands by ONE gate call (rules engine + GX evidence, seconds per
+    call) over the run's combined frame; when that call finds something, the rules engine alone finds the
+    offending deliveries, each refused with its own evidence, and the others get one evidence call."""
     from observatoire.privacy import evidence
 
     calls: list[tuple[str, int]] = []
@@ -215,8 +216,10 @@ def test_gx_evidence_is_recorded_once_per_dataset_run(partners: Any, home: Path,
     assert [r["delivery_id"] for r in report.refused] and len(report.refused) == 1
     assert "2025-03-30" in json.dumps(report.refused) or "20250329T2" in report.refused[0]["delivery_id"]
     assert len(report.loaded) == 2 and report.rows_loaded == 4
-    assert len(calls) == 2, calls  # the refused delivery, then the run's two good ones together
-    assert "2 deliveries" in calls[1][0]
+    # The run's call (which found the e-mail), the refused delivery's own, then the two good ones together.
+    assert len(calls) == 3, calls
+    assert "3 deliveries" in calls[0][0] and "2025" in calls[1][0] and "deliveries" not in calls[1][0]
+    assert "2 deliveries" in calls[2][0]
 
 
 def test_failed_run_evidence_refuses_the_run(partners: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -230,3 +233,39 @@ def test_failed_run_evidence_refuses_the_run(partners: Any, monkeypatch: pytest.
     monkeypatch.setenv("OBSERVATOIRE_GATE_EVIDENCE", "1")
     report = service.ingest_dataset(COUNTS, Interval.parse("2025-03-29", "2025-04-01"), policy=FAST_RETRIES)
     assert report.rows_loaded == 0 and len(report.refused) == 3 and not report.loaded
+
+
+def test_a_run_mixing_headers_gates_every_delivered_column(partners: Any, home: Path) -> None:
+    """Deliveries of one run with different headers are read together; the extra column of one of them
+    (and its values) reaches the gate, which refuses that delivery only."""
+    from .test_parsing import HEADER
+
+    drop = home / "drop/prefecture/manifestations"
+    (drop / "manifestations_2025-07-01.csv").write_bytes(
+        prefecture_file(GOOD + ";jean.dupont@example.org", header=HEADER + ";COMMENTAIRE")
+    )
+    report = service.ingest_dataset(MANIF, Interval.parse(None, "2025-07-05"))
+    assert len(report.refused) == 1 and len(report.loaded) == 3, report
+    assert "COMMENTAIRE" in report.refused[0]["message"]
+    refused = home / "quarantine/prefecture/manifestations" / report.refused[0]["delivery_id"]
+    assert (refused / "manifestations_2025-07-01.csv").is_file()
+    assert len(table_rows("raw.prefecture__manifestations")) == 6
+
+
+def test_the_run_gate_call_sees_the_values_of_every_delivered_column() -> None:
+    from observatoire.ingestion.gate import RunEvidence
+    from observatoire.ingestion.reader import combine_tables, read_csv
+
+    from .test_parsing import HEADER
+
+    plain = read_csv(MANIF, prefecture_file(GOOD), "a.csv")
+    extra = read_csv(MANIF, prefecture_file(GOOD.replace("C-1", "C-2") + ";note", header=HEADER + ";COMMENTAIRE"), "b.csv")
+    entries = [service.Incoming("a", {"interval": {"end": "2025-07-02T00:00:00Z"}}, plain),
+               service.Incoming("b", {"interval": {"end": "2025-07-03T00:00:00Z"}}, extra)]
+    combined = combine_tables([plain, extra])
+    group = service.prepare_group(MANIF, entries, combined)
+    run = RunEvidence(MANIF)
+    service._for_the_gate(run, entries, combined, group)
+    frame = run.frame()
+    assert "COMMENTAIRE" in run.header and "note" in set(frame["COMMENTAIRE"])
+    assert set(frame["ID_CORTEGE"]) == {"C-1", "C-2"} and len(group.valid) == 2

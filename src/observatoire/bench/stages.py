@@ -124,7 +124,10 @@ PRIVACY_GATE_PHASE = "privacy_gate"
 # (module, attribute, phase): wrapped when present; the ingestion's code is evolving, so absent ones are skipped.
 INGESTION_PHASES: tuple[tuple[str, str, str], ...] = (
     ("observatoire.ingestion.landing", "stage_incoming", "land_incoming"),
+    ("observatoire.ingestion.landing", "land_new", "land"),
+    ("observatoire.ingestion.landing", "quarantine_new", "quarantine"),
     ("observatoire.ingestion.service", "read_delivery", "parse"),
+    ("observatoire.ingestion.service", "read_group", "parse"),
     ("observatoire.ingestion.gate", "run_delivery_gate", "delivery_gate"),
     ("observatoire.privacy.evidence", "record_evidence", "delivery_gate_gx_evidence"),
     ("observatoire.ingestion.landing", "promote", "promote"),

@@ -67,8 +67,9 @@ class FetchedDelivery:
     details: dict[str, Any] = field(default_factory=dict)
     """Connector specifics kept in the manifest (request parameters, watermark candidate…)."""
 
-    @property
+    @cached_property
     def delivery_id(self) -> str:
+        """Computed once (asked at every step of a delivery's way)."""
         return make_delivery_id(self.interval, self.content_hash)
 
     @property

@@ -11,12 +11,15 @@ check of the gate is per column name or per value, so a group passes only if eac
 would pass; when a group fails, each delivery is checked on its own so that only the offending ones are
 refused. Scheduled runs have one delivery per dataset: their groups are single deliveries.
 
-Evidence once per dataset run: groups are checked by the rules engine alone (milliseconds), and the GX
-evidence of the run is recorded by ONE gate call over the run's combined frame (:class:`RunEvidence`:
-every distinct value of every column of the deliveries the engine passed — the gate's checks are per
-column name or per value, so that frame passes exactly when each delivery does) before anything of the
-run is landed. If that call fails (GX unavailable, or GX and the engine disagree) the run's deliveries
-are refused. A delivery the engine refuses gets its own evidence call (what was found, masked).
+One gate call per dataset run: the run's deliveries are checked by ONE gate call (rules engine, plus the
+GX evidence when it is on) over the run's combined frame (:class:`RunEvidence`: every distinct value of
+every delivered column — the gate's checks are per column name or per value, so that frame passes
+exactly when each delivery does) before anything of the run is landed; the engine thus reads each
+distinct value once. Only when that call fails are the deliveries checked in groups, then one by one, by
+the engine alone (:func:`gate_group`), to find the offending ones: each gets its own evidence call (what
+was found, masked) and is refused; the others get one new evidence call together. If the engine passes
+every delivery the failure was the evidence's (GX unavailable, or GX and the engine disagree): the run's
+deliveries are refused.
 """
 
 from __future__ import annotations
@@ -132,7 +135,11 @@ def gate_group(
 
 
 class RunEvidence:
-    """Collects the distinct values of the deliveries a dataset run lands, for one evidence call."""
+    """Collects the distinct values of the deliveries of a dataset run, for ONE gate call over all of them.
+
+    The gate's checks are per column name or per value, so a frame holding every distinct value of every
+    delivered column (and the union of the headers) passes exactly when each delivery would pass.
+    """
 
     def __init__(self, contract: Contract):
         self.contract = contract
@@ -141,10 +148,21 @@ class RunEvidence:
         self.deliveries: list[str] = []
 
     def add(self, delivery_id: str, frame: pd.DataFrame, header: Sequence[str]) -> None:
-        self.deliveries.append(delivery_id)
+        self.add_group([delivery_id], frame, header)
+
+    def add_group(self, delivery_ids: Sequence[str], frame: pd.DataFrame, header: Sequence[str]) -> None:
+        """Several deliveries at once (``frame``: all their rows)."""
+        self.deliveries.extend(delivery_ids)
         self.header.extend(h for h in header if h not in self.header)
         for column in frame.columns:
             self.values.setdefault(str(column), []).append(pd.unique(frame[column].to_numpy()))
+
+    def add_distinct(self, delivery_ids: Sequence[str], distinct: dict[str, np.ndarray], header: Sequence[str]) -> None:
+        """Several deliveries at once, given by the distinct values of each of their columns."""
+        self.deliveries.extend(delivery_ids)
+        self.header.extend(h for h in header if h not in self.header)
+        for column, values in distinct.items():
+            self.values.setdefault(str(column), []).append(values)
 
     def frame(self) -> pd.DataFrame:
         """One column per delivered column: its distinct values, padded by repeating one of them."""
@@ -162,11 +180,16 @@ class RunEvidence:
                 data[column] = pd.Series(np.concatenate([values, np.repeat(values[:1], length - len(values))]))
         return pd.DataFrame(data, columns=list(distinct))
 
-    def record(self) -> GateOutcome | None:
-        """The gate with GX evidence over the run's combined frame (``None``: nothing to record)."""
+    @property
+    def label(self) -> str:
+        if len(self.deliveries) == 1:
+            return self.deliveries[0]
+        return f"{self.deliveries[0]} … {self.deliveries[-1]} ({len(self.deliveries)} deliveries)"
+
+    def record(self, evidence: bool = True) -> GateOutcome | None:
+        """The gate over the run's combined frame, with the GX evidence unless ``evidence`` is false
+        (``None``: nothing to check)."""
         if not self.deliveries:
             return None
-        label = (self.deliveries[0] if len(self.deliveries) == 1
-                 else f"{self.deliveries[0]} … {self.deliveries[-1]} ({len(self.deliveries)} deliveries)")
-        return run_delivery_gate(self.contract, self.frame(), self.header, label, evidence=True,
+        return run_delivery_gate(self.contract, self.frame(), self.header, self.label, evidence=evidence,
                                  checked_with=len(self.deliveries))

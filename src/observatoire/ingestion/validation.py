@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,8 @@ class ValidationResult:
     rows: int
     rejected_positions: np.ndarray | None = None
     """Position in the delivery table of each rejected row (-1 for malformed rows, listed last)."""
+    distinct: dict[str, np.ndarray] = field(default_factory=dict)
+    """The distinct delivered values of the text columns checked value by value (what ``pd.unique`` gives)."""
 
     @property
     def rows_valid(self) -> int:
@@ -66,6 +68,22 @@ class _Checker:
     def flag(self, mask: Mask, message: Callable[[int], str]) -> None:
         for position in np.flatnonzero(mask):
             self.reasons[int(position)].append(message(int(position)))
+
+
+class _DistinctChecker(_Checker):
+    """Checks run on the distinct values of a column (``codes``: the distinct value of each row); each
+    reason is given to every row holding the value, in the same words as a check row by row."""
+
+    def __init__(self, rows: _Checker, codes: np.ndarray):
+        self.table = rows.table
+        self.rows = rows
+        self.codes = codes
+
+    def flag(self, mask: Mask, message: Callable[[int], str]) -> None:
+        if not mask.any():
+            return
+        codes = self.codes
+        self.rows.flag(mask[codes], lambda i: message(int(codes[i])))
 
 
 def _all_text(column: pd.Series) -> bool:
@@ -144,7 +162,9 @@ def _numbers(checker: _Checker, f: Field, column: pd.Series, present: Mask, deci
                 f"this file must use {decimal!r}",
             )
             present = present & ~mark_mask
-    unreadable = present & ~bad_kind & np.isnan(values.to_numpy(dtype="float64"))
+    # ``inf``/``-inf`` (and ``nan``) parse as floats but are no partner's number: unreadable, not loaded
+    # (an integer column would otherwise fail to be typed, and the whole delivery with it).
+    unreadable = present & ~bad_kind & ~np.isfinite(values.to_numpy(dtype="float64"))
     what = "a whole number" if f.type == "integer" else "a number"
     checker.flag(bad_kind | unreadable, lambda i: f"{f.name} {_quote(column.iat[i])} is not {what}")
     ok = present & ~bad_kind & ~unreadable
@@ -246,6 +266,22 @@ def _constant(text: str) -> Callable[[int], str]:
     return lambda _position: text
 
 
+def _check_field(checker: _Checker, contract: Contract, f: Field, column: pd.Series) -> pd.Series:
+    """The typed values of one field (null where a check failed); every failed check flagged."""
+    nulls = _null_mask(column)
+    if not f.nullable:
+        required = f"{f.name} is empty but is required"
+        checker.flag(nulls, _constant(required))
+    present = ~nulls
+    if f.type == "string":
+        return _strings(checker, f, column, present)
+    if f.type in ("integer", "float"):
+        return _numbers(checker, f, column, present, contract.wire.decimal)
+    if f.type == "timestamp":
+        return _timestamps(checker, contract, f, column, present)
+    return _booleans(checker, f, column, present)
+
+
 def validate(contract: Contract, table: DeliveryTable, groups: np.ndarray | None = None) -> ValidationResult:
     """Split the delivered rows into valid typed rows and rejected rows with reasons.
 
@@ -255,22 +291,30 @@ def validate(contract: Contract, table: DeliveryTable, groups: np.ndarray | None
     frame = table.frame.reset_index(drop=True)
     checker = _Checker(table)
     typed: dict[str, pd.Series] = {}
+    distinct_values: dict[str, np.ndarray] = {}
     n = len(frame)
     for f in contract.fields:
         column = frame[f.name] if f.name in frame.columns else pd.Series([None] * n, dtype=object)
-        nulls = _null_mask(column)
-        if not f.nullable:
-            required = f"{f.name} is empty but is required"
-            checker.flag(nulls, _constant(required))
-        present = ~nulls
-        if f.type == "string":
-            typed[f.name] = _strings(checker, f, column, present)
-        elif f.type in ("integer", "float"):
-            typed[f.name] = _numbers(checker, f, column, present, contract.wire.decimal)
-        elif f.type == "timestamp":
-            typed[f.name] = _timestamps(checker, contract, f, column, present)
+        if n and isinstance(column.dtype, pd.CategoricalDtype):
+            # Read as codes into the distinct texts (see reader.read_csv_group): checked once per text.
+            codes = column.cat.codes.to_numpy()
+            if (codes >= 0).all():
+                uniques = column.cat.categories.to_numpy(dtype=object)
+                distinct_values[f.name] = uniques
+                values = _check_field(_DistinctChecker(checker, codes), contract, f, pd.Series(uniques, dtype=object))
+                typed[f.name] = pd.Series(values.array.take(codes), index=frame.index)
+                continue
+            column = pd.Series(np.asarray(column, dtype=object), index=column.index)
+        if n and (table.all_text or _all_text(column)):
+            # Texts (CSV): each distinct text is checked and typed once, then spread over its rows. A
+            # text's verdict depends on nothing but the text, so rows and reasons are the same as row by row.
+            codes, uniques = pd.factorize(column.to_numpy(dtype=object), sort=False)
+            distinct_values[f.name] = uniques
+            distinct = pd.Series(uniques, dtype=object)
+            values = _check_field(_DistinctChecker(checker, codes), contract, f, distinct)
+            typed[f.name] = pd.Series(values.array.take(codes), index=frame.index)
         else:
-            typed[f.name] = _booleans(checker, f, column, present)
+            typed[f.name] = _check_field(checker, contract, f, column)
     if contract.start_field and contract.end_field:
         start, end = typed[contract.start_field], typed[contract.end_field]
         before = (end < start).fillna(False).to_numpy(dtype=bool)
@@ -287,7 +331,8 @@ def validate(contract: Contract, table: DeliveryTable, groups: np.ndarray | None
     valid = pd.DataFrame(typed, index=frame.index)[~bad]
     rejected = _rejected_frame(table, frame, checker, bad)
     positions = np.concatenate([np.flatnonzero(bad), np.full(len(table.malformed), -1)]).astype("int64")
-    result = ValidationResult(valid=valid, rejected=rejected, rows=table.rows, rejected_positions=positions)
+    result = ValidationResult(valid=valid, rejected=rejected, rows=table.rows, rejected_positions=positions,
+                              distinct=distinct_values)
     assert result.rows_valid + result.rows_rejected == table.rows, "every delivered row is loaded or quarantined"
     return result
 
@@ -315,16 +360,16 @@ def _flag_duplicate_keys(
         subset["_updated"] = typed[contract.updated_field][duplicated]
         subset = subset.sort_values(["_updated", "_position"], na_position="first")
     grouped = subset.groupby(group_columns, sort=False, dropna=True)["_position"]
-    labels = checker.table.labels
+    table = checker.table
     key_text = ", ".join(contract.key)
     for _, positions in grouped:
         ordered = list(positions)
         kept = ordered[-1]
         for position in ordered[:-1]:
             values = ", ".join(_show(typed[k].iat[position]) for k in contract.key)
+            kept_label = table.label(kept)
             checker.reasons[position].append(
-                f"{key_text} {values} appears again on {labels[kept]} of this delivery; "
-                f"{labels[kept]} is kept"
+                f"{key_text} {values} appears again on {kept_label} of this delivery; {kept_label} is kept"
             )
 
 
@@ -333,9 +378,9 @@ def _rejected_frame(table: DeliveryTable, frame: pd.DataFrame, checker: _Checker
     positions = np.flatnonzero(bad)
     rejected = frame.iloc[positions].astype(str).where(frame.iloc[positions].notna(), "")
     rejected.insert(
-        0, "reason", [f"{table.labels[int(p)]}: " + "; ".join(checker.reasons[int(p)]) for p in positions]
+        0, "reason", [f"{table.label(int(p))}: " + "; ".join(checker.reasons[int(p)]) for p in positions]
     )
-    rejected.insert(0, "row", [table.labels[int(p)] for p in positions])
+    rejected.insert(0, "row", [table.label(int(p)) for p in positions])
     if table.malformed:
         width = len(columns)
         extra_rows = []

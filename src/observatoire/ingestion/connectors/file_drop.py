@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -47,11 +48,11 @@ class DropIndex:
         self.entries = _read_index(contract)
         self.changed = False
 
-    def known(self, path: Path) -> bool:
+    def known(self, path: Path, stat: os.stat_result | None = None) -> bool:
         entry = self.entries.get(path.name)
         if not entry:
             return False
-        stat = path.stat()
+        stat = stat or path.stat()
         if entry.get("size") != stat.st_size or entry.get("mtime_ns") != stat.st_mtime_ns:
             return False
         return where_is(self.contract, str(entry.get("delivery_id"))) is not None
@@ -67,23 +68,32 @@ class DropIndex:
             self.changed = False
 
 
-def drop_files(contract: Contract, drop_root: Path, interval: Interval) -> list[tuple[date, Path]]:
+def drop_files(
+    contract: Contract, drop_root: Path, interval: Interval, index: DropIndex | None = None
+) -> list[tuple[date, Path]]:
+    """The dropped files whose day is over at the end of ``interval`` (not those ``index`` knows already)."""
     folder = drop_root / contract.partner / contract.dataset
-    if not folder.is_dir():
-        return []
     pattern = re.compile(rf"{re.escape(contract.dataset)}_(\d{{4}}-\d{{2}}-\d{{2}})\.csv")
     found = []
-    for path in folder.iterdir():
-        if path.name.startswith(".") or not path.is_file():
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_file():
             continue
-        match = pattern.fullmatch(path.name)
+        match = pattern.fullmatch(entry.name)
         if match is None:
-            log.warning("file drop %s: ignoring %s (expected %s_YYYY-MM-DD.csv)", folder, path.name, contract.dataset)
+            log.warning("file drop %s: ignoring %s (expected %s_YYYY-MM-DD.csv)", folder, entry.name, contract.dataset)
+            continue
+        path = Path(entry.path)
+        # Files landed by an earlier run: one stat each, nothing read (the drop keeps years of files).
+        if index is not None and index.known(path, entry.stat()):
             continue
         try:
             day = date.fromisoformat(match.group(1))
         except ValueError:
-            log.warning("file drop %s: ignoring %s (not a real date)", folder, path.name)
+            log.warning("file drop %s: ignoring %s (not a real date)", folder, entry.name)
             continue
         day_interval = Interval.of_day(day, FILE_DAY_ZONE)
         if interval.end is not None and day_interval.end is not None and day_interval.end > interval.end:
@@ -93,10 +103,8 @@ def drop_files(contract: Contract, drop_root: Path, interval: Interval) -> list[
 
 
 def fetch_drop_files(contract: Contract, drop_root: Path, interval: Interval, index: DropIndex) -> Iterator[FetchedDelivery]:
-    """One delivery per dropped file not landed yet (call ``index.remember`` once it is staged)."""
-    for day, path in drop_files(contract, drop_root, interval):
-        if index.known(path):
-            continue
+    """One delivery per dropped file not landed yet (call ``index.remember`` once it is landed)."""
+    for day, path in drop_files(contract, drop_root, interval, index):
         item = DeliveryFile(path.name, path.read_bytes())
         yield FetchedDelivery(
             contract=contract,

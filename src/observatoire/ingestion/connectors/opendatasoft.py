@@ -14,12 +14,10 @@ import json
 import logging
 from typing import Any
 
-import requests
-
 from ...contracts import Contract
 from ..connections import PartnerConnection
 from ..delivery import DeliveryFile, FetchedDelivery, PayloadKind, records_hash
-from ..http import IncompleteResponse, PartnerHttpClient, PartnerUnavailable, RetryPolicy
+from ..http import HttpResponse, IncompleteResponse, PartnerHttpClient, PartnerUnavailable, RetryPolicy
 from ..intervals import Interval, iso
 
 log = logging.getLogger(__name__)
@@ -49,14 +47,14 @@ def query_parameters(contract: Contract, interval: Interval) -> dict[str, str]:
     return params
 
 
-def _json(response: requests.Response) -> Any:
+def _json(response: HttpResponse) -> Any:
     try:
         return json.loads(response.content)
     except ValueError as error:
         raise IncompleteResponse(f"not complete JSON ({error})") from error
 
 
-def _validate_records(response: requests.Response) -> None:
+def _validate_records(response: HttpResponse) -> None:
     document = _json(response)
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise IncompleteResponse("the answer lacks 'results'")
@@ -64,7 +62,7 @@ def _validate_records(response: requests.Response) -> None:
         raise IncompleteResponse("the answer lacks 'total_count'")
 
 
-def _validate_export(response: requests.Response) -> None:
+def _validate_export(response: HttpResponse) -> None:
     if not isinstance(_json(response), list):
         raise IncompleteResponse("the export is not a JSON array")
 

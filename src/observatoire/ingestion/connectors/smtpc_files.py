@@ -16,12 +16,10 @@ import logging
 from collections.abc import Iterator
 from datetime import date
 
-import requests
-
 from ...contracts import Contract
 from ..connections import PartnerConnection
 from ..delivery import DeliveryFile, FetchedDelivery, files_hash
-from ..http import PartnerHttpClient, RetryPolicy
+from ..http import HttpResponse, PartnerHttpClient, RetryPolicy
 from ..intervals import Interval
 from ..reader import check_csv_complete
 
@@ -87,7 +85,7 @@ def fetch_smtpc_days(
     """
     headers = {"X-API-Key": connection.secret, "Accept": "text/csv"}
 
-    def complete(response: requests.Response) -> None:
+    def complete(response: HttpResponse) -> None:
         check_csv_complete(response.content, contract)
 
     with PartnerHttpClient("smtpc", connection.base_url, headers, policy, connection.conn_id) as client:

@@ -13,12 +13,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import requests
-
 from ...contracts import Contract
 from ..connections import PartnerConnection
 from ..delivery import DeliveryFile, FetchedDelivery, records_hash
-from ..http import IncompleteResponse, PartnerHttpClient, PartnerUnavailable, RetryPolicy
+from ..http import HttpResponse, IncompleteResponse, PartnerHttpClient, PartnerUnavailable, RetryPolicy
 from ..intervals import Interval, iso, parse_instant
 
 log = logging.getLogger(__name__)
@@ -26,7 +24,7 @@ PAGE_SIZE = 500
 PULL_ATTEMPTS = 3
 
 
-def _page(response: requests.Response) -> dict[str, Any]:
+def _page(response: HttpResponse) -> dict[str, Any]:
     try:
         document = json.loads(response.content)
     except ValueError as error:
@@ -38,7 +36,7 @@ def _page(response: requests.Response) -> dict[str, Any]:
     return document
 
 
-def _validate_page(response: requests.Response) -> None:
+def _validate_page(response: HttpResponse) -> None:
     _page(response)
 
 
