@@ -48,3 +48,35 @@
     (select coalesce(max(stored.{{ column }}), '-infinity'::timestamptz) from {{ this }} as stored)
 {%- endmacro %}
 
+
+{#- The events an incremental outcome model recomputes (the body of its `scope` CTE; it reads the CTEs
+    `previous`, the model's own rows, and `event_days`, from event_window_days):
+    * new events, or events whose inputs changed (outcome_signature differs from the stored one);
+    * events whose window touches a day of `changed_days` (a CTE with a `day_number` column);
+    * with `recounted` = {'ids': <list column of previous>, 'key': <key column>, 'changed': <CTE>}:
+      events that counted a re-delivered record last time (the record may have moved away). -#}
+{% macro outcome_scope(events, changed_days, recounted=none) -%}
+    select {{ events }}.event_id
+    from {{ events }}
+    anti join previous
+        on {{ events }}.event_id = previous.event_id
+        and {{ events }}.outcome_signature = previous.outcome_signature
+
+    union
+
+    select event_days.event_id
+    from event_days
+    semi join {{ changed_days }} on event_days.day_number = {{ changed_days }}.day_number
+    {%- if recounted %}
+
+    union
+
+    select counted.event_id
+    from (
+        select previous.event_id, unnest(previous.{{ recounted['ids'] }}) as {{ recounted['key'] }}
+        from previous
+    ) as counted
+    semi join {{ recounted['changed'] }}
+        on counted.{{ recounted['key'] }} = {{ recounted['changed'] }}.{{ recounted['key'] }}
+    {%- endif %}
+{%- endmacro %}

@@ -76,19 +76,8 @@ event_days as (
 
 scope as (
 
-    -- new events, or events whose window or place changed
-    select events.event_id
-    from events
-    anti join previous
-        on events.event_id = previous.event_id
-        and events.outcome_signature = previous.outcome_signature
-
-    union
-
-    -- events whose window touches a day that received activity
-    select event_days.event_id
-    from event_days
-    semi join changed_days on event_days.day_number = changed_days.day_number
+    -- new or changed events, and events whose window touches a day that received activity
+    {{ outcome_scope('events', 'changed_days') }}
 
 ),
 

@@ -72,26 +72,10 @@ event_days as (
 
 scope as (
 
-    -- new events, or events whose window or place changed
-    select events.event_id
-    from events
-    anti join previous
-        on events.event_id = previous.event_id
-        and events.outcome_signature = previous.outcome_signature
-
-    union
-
-    -- events whose window touches a day of a new or re-delivered disruption
-    select event_days.event_id
-    from event_days
-    semi join changed_days on event_days.day_number = changed_days.day_number
-
-    union
-
-    -- events that counted a re-delivered disruption last time
-    select counted.event_id
-    from (select previous.event_id, unnest(previous.disruption_ids) as disruption_id from previous) as counted
-    semi join changed_disruptions on counted.disruption_id = changed_disruptions.disruption_id
+    -- new or changed events, events whose window touches a day of a new or re-delivered disruption,
+    -- and events that counted a re-delivered disruption last time
+    {{ outcome_scope('events', 'changed_days',
+        {'ids': 'disruption_ids', 'key': 'disruption_id', 'changed': 'changed_disruptions'}) }}
 
 ),
 

@@ -107,26 +107,10 @@ event_days as (
 
 scope as (
 
-    -- new events, or events whose window changed
-    select events.event_id
-    from events
-    anti join previous
-        on events.event_id = previous.event_id
-        and events.outcome_signature = previous.outcome_signature
-
-    union
-
-    -- events whose window touches a day with new traffic levels or a new or re-delivered closure
-    select event_days.event_id
-    from event_days
-    semi join changed_days on event_days.day_number = changed_days.day_number
-
-    union
-
-    -- events that counted a re-delivered closure last time
-    select counted.event_id
-    from (select previous.event_id, unnest(previous.closure_keys) as closure_key from previous) as counted
-    semi join changed_closures on counted.closure_key = changed_closures.closure_key
+    -- new or changed events, events whose window touches a day with new traffic levels or a new or
+    -- re-delivered closure, and events that counted a re-delivered closure last time
+    {{ outcome_scope('events', 'changed_days',
+        {'ids': 'closure_keys', 'key': 'closure_key', 'changed': 'changed_closures'}) }}
 
 ),
 
