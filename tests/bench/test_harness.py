@@ -137,7 +137,9 @@ def _results(increment_wall: float) -> dict[str, object]:
     stages[1]["details"] = {"tables": {"t": {"wall_s": 0.5}}}
     # Gates: 2 s in each ingestion, 4 s in publish_gate and in publish → 16 s added to 144 s without them.
     for stage in stages:
-        seconds = {"publish_gate": 4.0, "publish": 4.0}.get(str(stage["stage"]), 2.0 if str(stage["stage"]).startswith("ingest_") else 0.0)
+        seconds = {"publish_gate": 4.0, "publish": 4.0}.get(
+            str(stage["stage"]), 2.0 if str(stage["stage"]).startswith("ingest_") else 0.0
+        )
         if seconds:
             stage["details"] = {"privacy_gate": {"wall_s": seconds, "cpu_s": seconds, "calls": 1}}
     return {

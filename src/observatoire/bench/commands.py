@@ -32,7 +32,8 @@ def register(subparsers: Any) -> None:
         help="benchmark every stage (generation … publication, queries) at 1, 3 and 10 years, plus one new day",
         description=(
             "Generate N years of the simulated city in a benchmark home, then run and measure every stage in its "
-            "own process — generation, ingestion per partner, the physical reference (DuckDB reading the landed "
+            "own process (a fork of one warm worker that preloaded Great Expectations once, as the platform's "
+            "worker processes do; --cold-stages: a fresh interpreter each) — generation, ingestion per partner, the physical reference (DuckDB reading the landed "
             "files), dbt build, publish gate, similarity index, publication, and 200 planned-event queries in one "
             "warm process — at each history length of --growth; then one new day of deliveries on top of the "
             "longest, through publication. Writes <date>.json, <date>.md and latest.md into --out, prints "
@@ -84,6 +85,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--stage-timeout", type=float, default=None, help="kill a stage after this many seconds"
     )
+    parser.add_argument(
+        "--cold-stages",
+        action="store_true",
+        help="run every stage in a fresh interpreter (each pays its imports) instead of a fork of the warm "
+        "worker that preloaded once, as the platform's worker processes do",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -118,6 +125,7 @@ def options_from(args: argparse.Namespace) -> Any:
         profile=not args.no_profile,
         keep=args.keep,
         stage_timeout_s=args.stage_timeout,
+        cold_stages=args.cold_stages,
     )
 
 

@@ -1,7 +1,8 @@
 """Run one stage in a child process and measure it: wall seconds, CPU seconds, peak RSS, rows.
 
-The child writes a small JSON result (rows in/out, details); the parent reads the child's resource
-usage from ``os.wait4``, which on Linux covers the child and the descendants it waited for.
+The child is a fork of the warm worker (:mod:`.worker`, the default) or a fresh interpreter
+(``--cold-stages``). It writes a small JSON result (rows in/out, details); its parent reads the child's
+resource usage from ``os.wait4``, which on Linux covers the child and the descendants it waited for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .worker import ChildUsage, WarmWorker
+
+COLD = "cold"
+WARM = "warm fork"
 
 
 @dataclass
@@ -32,6 +38,8 @@ class StageResult:
     details: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     log: str | None = None
+    process: str | None = None
+    """How the stage ran: ``warm fork`` (a fork of the preloaded worker) or ``cold`` (a fresh interpreter)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,10 +65,13 @@ def run_child(
     env: Mapping[str, str],
     workdir: Path,
     timeout_s: float | None = None,
+    worker: WarmWorker | None = None,
 ) -> StageResult:
     """Run ``argv`` (a ``python -m observatoire.bench.stages …`` command line) and measure it.
 
-    The command receives ``--result <file>``; its stdout and stderr go to ``<workdir>/logs/<stage>.log``.
+    Without ``worker``: a fresh interpreter (``--cold-stages``). With it: a fork of the warm worker running
+    the same arguments (:mod:`.worker`). The command receives ``--result <file>``; its stdout and stderr
+    go to ``<workdir>/logs/<stage>.log``.
     """
     logs = workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -70,15 +81,11 @@ def run_child(
     result_path.parent.mkdir(parents=True, exist_ok=True)
     result_path.unlink(missing_ok=True)
     command = [*argv, "--result", str(result_path)]
-    started = time.perf_counter()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
-        status, usage = _wait(process, timeout_s)
-    wall = time.perf_counter() - started
-    process.returncode = status
-    cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0
-    # ru_maxrss is in kilobytes on Linux.
-    peak = usage.ru_maxrss / 1024.0 if usage is not None else 0.0
+    if worker is None:
+        usage = _run_cold(command, env, log_path, timeout_s)
+    else:
+        usage = worker.run(command, env=env, log=log_path, timeout_s=timeout_s)
+    status = usage.status
     payload: dict[str, Any] = {}
     if result_path.is_file():
         try:
@@ -88,18 +95,22 @@ def run_child(
     ok = status == 0 and bool(payload.get("ok", False))
     error = payload.get("error")
     if not ok and not error:
-        error = f"exit status {status}" + (" (timeout)" if status == -9 and timeout_s else "")
+        error = f"exit status {status}" + (" (timeout)" if usage.timed_out else "")
+        if usage.error:
+            error += f": {usage.error}"
     measured = StageResult(
         stage=stage,
         ok=ok,
-        wall_s=round(wall, 3),
-        cpu_s=round(cpu, 3),
-        peak_rss_mb=round(peak, 1),
+        wall_s=round(usage.wall_s, 3),
+        cpu_s=round(usage.cpu_s, 3),
+        # ru_maxrss is in kilobytes on Linux.
+        peak_rss_mb=round(usage.maxrss_kb / 1024.0, 1),
         rows_in=payload.get("rows_in"),
         rows_out=payload.get("rows_out"),
         details=dict(payload.get("details") or {}),
         error=None if ok else (str(error) + ("\n" + _tail(log_path) if status != 0 else "")),
         log=str(log_path),
+        process=COLD if worker is None else WARM,
     )
     # Kept beside the child's own result, so that an interrupted run can still be reported.
     (workdir / "measured").mkdir(exist_ok=True)
@@ -109,17 +120,36 @@ def run_child(
     return measured
 
 
-def _wait(process: subprocess.Popen[bytes], timeout_s: float | None) -> tuple[int, Any]:
+def _run_cold(
+    command: list[str], env: Mapping[str, str], log_path: Path, timeout_s: float | None
+) -> ChildUsage:
+    started = time.perf_counter()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
+        status, usage, timed_out = _wait(process, timeout_s)
+    wall = time.perf_counter() - started
+    process.returncode = status
+    return ChildUsage(
+        status=status,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime if usage is not None else 0.0,
+        maxrss_kb=float(usage.ru_maxrss) if usage is not None else 0.0,
+        timed_out=timed_out,
+        pid=process.pid,
+    )
+
+
+def _wait(process: subprocess.Popen[bytes], timeout_s: float | None) -> tuple[int, Any, bool]:
     """``os.wait4`` with an optional timeout (the child is killed when it is reached)."""
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         pid, status, usage = os.wait4(process.pid, 0 if deadline is None else os.WNOHANG)
         if pid == process.pid:
-            return os.waitstatus_to_exitcode(status), usage
+            return os.waitstatus_to_exitcode(status), usage, False
         if deadline is not None and time.monotonic() > deadline:
             process.kill()
             _, status, usage = os.wait4(process.pid, 0)
-            return os.waitstatus_to_exitcode(status), usage
+            return os.waitstatus_to_exitcode(status), usage, True
         time.sleep(0.05)
 
 

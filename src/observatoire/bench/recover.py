@@ -31,6 +31,11 @@ FAILED_LINE = re.compile(
     r"\]\s+(?P<label>[^/\s]+)/(?P<phase>full|increment|profile)/(?P<name>\S+): (?P=name): FAILED after (?P<wall>[\d.]+)s — (?P<error>.*)"
 )
 ELAPSED = re.compile(r"\[bench\s+([\d.]+)s\]")
+WORKER_LINE = re.compile(
+    r"warm worker pid \d+: preloaded (?P<preload>.*) \((?P<source>[^()]*)\), (?P<rss>[\d.]+) MB resident; "
+    r"a fork of it peaks at (?P<baseline>[\d.]+) MB"
+)
+PRELOADED = re.compile(r"(?P<name>[\w.]+) (?P<seconds>[\d.]+)s")
 SYNTHETIC_PROFILE = re.compile(r"\]\s+synthetic/profile/(?P<name>\S+): (?P=name): ")
 SYNTHETIC = re.compile(
     r"\]\s+synthetic/full/(?P<name>\S+): (?P=name): (?P<wall>[\d.]+)s wall, (?P<cpu>[\d.]+)s CPU, (?P<rss>[\d.]+) MB peak"
@@ -60,8 +65,17 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
     options: dict[str, Any] = {"scale": None}
     synthetic: dict[str, Any] | None = None
     synthetic_profiled: list[dict[str, Any]] = []
+    processes: dict[str, Any] | None = None
     for line in text.splitlines():
-        if m := SCENARIO_LINE.search(line):
+        if m := WORKER_LINE.search(line):
+            processes = {
+                "mode": "warm",
+                "preload": {p["name"]: float(p["seconds"]) for p in PRELOADED.finditer(m["preload"])},
+                "preload_source": m["source"],
+                "worker_rss_mb": float(m["rss"]),
+                "fork_baseline_rss_mb": float(m["baseline"]),
+            }
+        elif m := SCENARIO_LINE.search(line):
             start, end = date.fromisoformat(m["start"]), date.fromisoformat(m["end"])
             days = (end - start).days + 1
             options["scale"] = float(m["scale"])
@@ -117,6 +131,10 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
                 ).to_dict()
             key = {"full": "stages", "increment": "increment", "profile": "profiled"}[m["phase"]]
             scenario[key].append(result)
+    if processes is None:
+        # No worker line: the stages' own records say how they ran (none before the warm worker: cold).
+        modes = {r.get("process") for sc in scenarios.values() for r in sc["stages"] + sc["increment"]}
+        processes = {"mode": "warm"} if "warm fork" in modes else {"mode": "cold"}
     years = sorted({round(s["years"]) for s in scenarios.values()})
     elapsed = [float(x) for x in ELAPSED.findall(text)] or [0.0]
     last = datetime.fromtimestamp(run_log.stat().st_mtime, UTC)
@@ -135,6 +153,7 @@ def recover(workdir: Path, run_log: Path) -> dict[str, Any]:
             "quick_days": None,
             "synthetic_events": 100_000,
         },
+        "stage_processes": processes,
         "machine": machine() | {"load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
         "complete": False,
         "scenarios": sorted(scenarios.values(), key=lambda s: s["days"]),

@@ -104,7 +104,10 @@ def gate_cost(stages: list[dict[str, Any]], names: Iterable[str]) -> dict[str, A
 def summarise(results: dict[str, Any]) -> dict[str, Any]:
     """Totals per scenario, growth per year, the increment, and the targets (met / missed / unmeasured)."""
     scenarios = results["scenarios"]
-    summary: dict[str, Any] = {"scenarios": []}
+    summary: dict[str, Any] = {
+        "scenarios": [],
+        "stage_processes": (results.get("stage_processes") or {}).get("mode", "cold"),
+    }
     for scenario in scenarios:
         stages = scenario["stages"]
         full = chain_total(stages, BUILD_STAGES)
@@ -141,17 +144,27 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         full = longest["full_build"]
         label = f"{longest['label']} history"
         ingestion = longest["ingestion"]
-        not_all = "" if ingestion["complete"] else f"incomplete: missing {ingestion['missing']}, failed {ingestion['failed']}"
+        not_all = (
+            ""
+            if ingestion["complete"]
+            else f"incomplete: missing {ingestion['missing']}, failed {ingestion['failed']}"
+        )
         targets.append(
             Target(
                 f"ingestion of the {label}, every partner pulled from the simulated partners",
                 f"< {INGESTION_TARGET_S:.0f} s, < {INGESTION_MEMORY_TARGET_MB / 1024:.0f} GB",
                 f"{ingestion['wall_s']:.1f} s wall, {ingestion['cpu_s']:.1f} s CPU, {ingestion['peak_rss_mb']:.0f} MB",
-                (ingestion["wall_s"] < INGESTION_TARGET_S and ingestion["peak_rss_mb"] < INGESTION_MEMORY_TARGET_MB)
+                (
+                    ingestion["wall_s"] < INGESTION_TARGET_S
+                    and ingestion["peak_rss_mb"] < INGESTION_MEMORY_TARGET_MB
+                )
                 if ingestion["complete"]
                 else None,
                 not_all,
-                (ingestion["cpu_s"] < INGESTION_TARGET_S and ingestion["peak_rss_mb"] < INGESTION_MEMORY_TARGET_MB)
+                (
+                    ingestion["cpu_s"] < INGESTION_TARGET_S
+                    and ingestion["peak_rss_mb"] < INGESTION_MEMORY_TARGET_MB
+                )
                 if ingestion["complete"]
                 else None,
             )
@@ -292,6 +305,40 @@ def stage_table(stages: list[dict[str, Any]], reference: float | None) -> list[s
     return lines
 
 
+def stage_processes_lines(processes: dict[str, Any] | None) -> list[str]:
+    """Which mode ran: forks of the warm worker (its preload paid once) or a fresh interpreter per stage."""
+    if not processes:
+        return ["Stage processes: a fresh interpreter per stage (results from before the warm worker)."]
+    if processes.get("mode") == "warm":
+        preload = processes.get("preload")
+        if preload is None:
+            return ["Stage processes: **warm** — forks of one warm worker (its preload was not recorded)."]
+        paid = ", ".join(f"{name} {float(seconds):.1f} s" for name, seconds in preload.items()) or "nothing"
+        return [
+            "Stage processes: **warm** — every stage is a fork of one worker process that preloaded once, as a "
+            "production Celery pool process does (the embedded default runs every DAG in one process); "
+            "`--cold-stages` runs each stage in a fresh interpreter instead.",
+            "",
+            f"Worker preload (`{processes.get('preload_source')}`): {paid} "
+            f"({_fmt(processes.get('preload_cpu_s'))} s CPU) — paid once per worker process, not per task; "
+            "not included in any stage's figures. "
+            f"Peak RSS of a forked stage starts from the pages it shares with the worker: a fork doing nothing "
+            f"reports {_fmt(processes.get('fork_baseline_rss_mb'), 0)} MB (worker resident "
+            f"{_fmt(processes.get('worker_rss_mb'), 0)} MB)."
+            + (
+                f" The worker was started {processes['workers_started']} times (it died in between)."
+                if (processes.get("workers_started") or 1) > 1
+                else ""
+            ),
+        ]
+    failed = processes.get("warm_worker_failed")
+    return [
+        "Stage processes: **cold** — every stage in a fresh interpreter (`--cold-stages`): each gate stage pays "
+        "the import of Great Expectations itself, which the platform's worker processes do not."
+        + (f" (The warm worker failed to start: {failed})" if failed else "")
+    ]
+
+
 def markdown(results: dict[str, Any], summary: dict[str, Any]) -> str:
     m = results["machine"]
     o = results["options"]
@@ -303,6 +350,8 @@ def markdown(results: dict[str, Any], summary: dict[str, Any]) -> str:
         + (f" --quick ({o['quick_days']} days)" if o.get("quick_days") else "")
         + "`; "
         f"history ending {o['end']}, seed {o['seed']}; whole run {results['duration_s']:.0f} s.",
+        "",
+        *stage_processes_lines(results.get("stage_processes")),
         "",
         "**Shared machine**: other engineers were running builds and tests on the same 2 cores during this run "
         f"(load average {m.get('load_average_at_start')} at start, {m.get('load_average_at_end')} at end). "
@@ -467,6 +516,7 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
             f"{word(t['met'])} / {word(t.get('met_on_cpu'))}"
         )
     lines.append("")
+    lines.append(f"stage processes: {summary.get('stage_processes', 'cold')}")
     lines.append(
         f"{'history':<10} {'ingest s':>10} {'reload s':>10} {'dbt→pub s':>10} {'full s':>10} {'s/year':>8} {'peak MB':>8}"
     )

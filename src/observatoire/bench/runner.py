@@ -3,8 +3,10 @@
 For each length (e.g. 1, 3 and 10 years ending on ``end``) the partners' store is generated over the
 history *plus one day*; the simulated partners (their own process) are frozen at ``end``, so the extra
 day is invisible until the daily increment advances their clock. Every stage is a measured child
-process (:mod:`.measure`). Each history length has its own ``OBSERVATOIRE_HOME`` under the work
-directory, so runs never share a warehouse.
+process (:mod:`.measure`): by default a fork of one warm worker per run, which preloaded the libraries
+once as a production Celery pool process does (:mod:`.worker`); with ``cold_stages`` a fresh interpreter.
+Each history length has its own ``OBSERVATOIRE_HOME`` under the work directory, so runs never share a
+warehouse.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from .measure import StageResult, machine, run_child, stage_command
 from .partners import PartnerProcess
+from .worker import WarmWorker, WorkerFailed
 
 PARTNERS: tuple[str, ...] = ("ville", "prefecture", "smtpc", "metropole")
 # Pulling ten years from the partners: issue 3's target, every partner in its own process (one DAG each).
@@ -51,6 +54,9 @@ class Options:
     profile: bool = True
     keep: bool = False
     stage_timeout_s: float | None = None
+    cold_stages: bool = False
+    """``--cold-stages``: every stage in a fresh interpreter (each pays its imports) instead of a fork of
+    the warm worker."""
 
 
 @dataclass
@@ -121,6 +127,68 @@ class Bench:
         self.env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
         self.env.setdefault("DO_NOT_TRACK", "1")
         self.env.setdefault("GX_ANALYTICS_ENABLED", "False")
+        self.worker: WarmWorker | None = None
+        self.worker_failure: str | None = None
+
+    # ------------------------------------------------------------------------------------------ worker
+
+    def start_worker(self) -> None:
+        """One warm worker for the run (unless ``cold_stages``): it preloads once, the stages are its forks.
+
+        It gets the stages' environment without a home of its own: ``OBSERVATOIRE_HOME`` points to a
+        directory that must never appear (nothing may read configuration before the fork); each forked
+        stage receives its whole environment with the request."""
+        if self.options.cold_stages or self.worker is not None:
+            return
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        env = dict(self.env, OBSERVATOIRE_HOME=str(self.no_home))
+        worker = WarmWorker(env, self.workdir / "worker.log")
+        try:
+            info = worker.start()
+        except WorkerFailed as error:
+            self.worker_failure = str(error)
+            self.say(f"the warm worker did not start ({error}): every stage runs in a fresh interpreter")
+            return
+        self.worker = worker
+        preloaded = ", ".join(f"{k} {v:.1f}s" for k, v in info["preload"].items()) or "nothing"
+        self.say(
+            f"warm worker pid {info['pid']}: preloaded {preloaded} ({info['preload_source']}), "
+            f"{info['rss_mb']} MB resident; a fork of it peaks at {info['fork_baseline_rss_mb']} MB doing nothing"
+        )
+
+    def stop_worker(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+    @property
+    def no_home(self) -> Path:
+        return self.workdir / ".worker-has-no-home"
+
+    def stage_processes(self) -> dict[str, Any]:
+        """How the stages ran, and what the warm worker paid once (JSON ``stage_processes``)."""
+        if self.worker is None:
+            return {
+                "mode": "cold",
+                "description": "every stage in a fresh interpreter (python -m observatoire.bench.stages): "
+                "each gate stage pays the import of Great Expectations itself",
+                "warm_worker_failed": self.worker_failure,
+            }
+        starts = self.worker.starts
+        info = self.worker.info
+        return {
+            "mode": "warm",
+            "description": "every stage a fork of one warm worker that preloaded once, as a production "
+            "Celery pool process does (the embedded default runs every DAG in one process)",
+            "preload": info.get("preload"),
+            "preload_source": info.get("preload_source"),
+            "preload_wall_s": info.get("preload_wall_s"),
+            "preload_cpu_s": info.get("preload_cpu_s"),
+            "worker_rss_mb": info.get("rss_mb"),
+            "fork_baseline_rss_mb": info.get("fork_baseline_rss_mb"),
+            "workers_started": len(starts),
+            "worker_state_before_fork": info.get("home_caches"),
+            "worker_home_touched": self.no_home.exists(),
+        }
 
     # ---------------------------------------------------------------------------------------- helpers
 
@@ -151,6 +219,7 @@ class Bench:
             env=env,
             workdir=scenario.home / "bench" / phase,
             timeout_s=self.options.stage_timeout_s,
+            worker=self.worker,
         )
         into.append(result)
         self.say(f"  {label}: {describe(result)}")
@@ -326,18 +395,24 @@ class Bench:
         order = [longest] + [s for s in scenarios if s is not longest]
         done: list[Scenario] = []
         synthetic: StageResult | None = None
-        for scenario in order:
-            self.say(f"=== {scenario.label}: {scenario.start} → {scenario.end} at scale {o.scale}")
-            self.run_scenario(scenario, increment=scenario is longest)
-            done.append(scenario)
-            if scenario is longest:
-                synthetic = self.run_synthetic()
-            if checkpoint is not None:
-                checkpoint(
-                    self._results(started, info, sorted(done, key=lambda s: s.days), synthetic, final=False)
-                )
-            if not o.keep and scenario is not longest:
-                shutil.rmtree(scenario.home, ignore_errors=True)
+        self.start_worker()
+        try:
+            for scenario in order:
+                self.say(f"=== {scenario.label}: {scenario.start} → {scenario.end} at scale {o.scale}")
+                self.run_scenario(scenario, increment=scenario is longest)
+                done.append(scenario)
+                if scenario is longest:
+                    synthetic = self.run_synthetic()
+                if checkpoint is not None:
+                    checkpoint(
+                        self._results(
+                            started, info, sorted(done, key=lambda s: s.days), synthetic, final=False
+                        )
+                    )
+                if not o.keep and scenario is not longest:
+                    shutil.rmtree(scenario.home, ignore_errors=True)
+        finally:
+            self.stop_worker()
         return self._results(started, info, sorted(done, key=lambda s: s.days), synthetic, final=True)
 
     def _results(
@@ -365,7 +440,9 @@ class Bench:
                 "end": o.end.isoformat(),
                 "quick_days": o.quick_days,
                 "synthetic_events": o.synthetic_events,
+                "cold_stages": o.cold_stages,
             },
+            "stage_processes": self.stage_processes(),
             "machine": info,
             "complete": final,
             "scenarios": [s.to_dict() for s in scenarios],

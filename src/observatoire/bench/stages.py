@@ -784,6 +784,43 @@ def _adapt_query_module(module: Any) -> QueryApi:
     )
 
 
+# ------------------------------------------------------------------------------------------- diagnostic
+
+
+PROBE_ENV = "OBSERVATOIRE_BENCH_PROBE"
+PROBED_MODULES: tuple[str, ...] = ("great_expectations", "pandas", "duckdb", "observatoire.ingestion.service")
+
+
+def stage_probe(home: Path, args: argparse.Namespace) -> Outcome:
+    """Not part of the pipeline: what a stage process finds when it starts (checks of the harness).
+
+    Which libraries are already imported (a fork of the warm worker finds its preload), the process's
+    parent, the home it resolves, ``$OBSERVATOIRE_BENCH_PROBE`` (the environment it was given), then ``--seconds`` waiting for a ``sleep`` child (to test the stage timeout)."""
+    imported = {name: name in sys.modules for name in PROBED_MODULES}
+    from ..config import paths
+
+    resolved = str(paths().home)
+    if args.seconds:
+        # A child of its own, as dbt is for the dbt stage: a stage timeout must end it too.
+        import subprocess
+
+        sleeper = subprocess.Popen(["sleep", str(args.seconds)])
+        print(f"probe: waiting for pid {sleeper.pid}", flush=True)
+        sleeper.wait()
+    return Outcome(
+        rows_in=0,
+        rows_out=0,
+        details={
+            "imported_at_start": imported,
+            "pid": os.getpid(),
+            "parent_pid": os.getppid(),
+            "home": resolved,
+            "env_home": os.environ.get("OBSERVATOIRE_HOME"),
+            "env_probe": os.environ.get(PROBE_ENV),
+        },
+    )
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 STAGES: dict[str, Callable[[Path, argparse.Namespace], Outcome]] = {
@@ -797,6 +834,7 @@ STAGES: dict[str, Callable[[Path, argparse.Namespace], Outcome]] = {
     "similarity_synthetic": stage_similarity_synthetic,
     "publish": stage_publish,
     "queries": stage_queries,
+    "probe": stage_probe,
 }
 
 
@@ -832,10 +870,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--events", type=int, default=100_000)
     p.add_argument("--years-span", type=float, default=10.0)
     p.add_argument("--count", type=int, default=200)
+    p.add_argument("--seconds", type=float, default=0.0, help="probe: sleep this long")
     p.add_argument("--profile", action="store_true")
     p.add_argument("--quiet-dbt", action="store_true")
-    p.add_argument("--mode", choices=("full", "incremental"), default="incremental",
-                   help="dbt and similarity index: full refresh or incremental (default)")
+    p.add_argument(
+        "--mode",
+        choices=("full", "incremental"),
+        default="incremental",
+        help="dbt and similarity index: full refresh or incremental (default)",
+    )
     return p
 
 
