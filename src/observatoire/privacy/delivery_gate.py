@@ -23,7 +23,15 @@ from .findings import Finding, GateResult, TableCheck
 from .masking import mask_generic
 from .rules import AggregatedDataset, delivery_rules, value_rules
 from .schema import check_columns
-from .values import MAX_EXAMPLES, distinct_counts, is_integer, is_text, scan_big_integers, scan_distinct
+from .values import (
+    MAX_EXAMPLES,
+    distinct_counts,
+    is_integer,
+    is_text,
+    keeping_scanned,
+    scan_big_integers,
+    scan_distinct,
+)
 
 log = logging.getLogger(__name__)
 
@@ -206,14 +214,15 @@ def check_delivery(
     else:
         frame = delivery
     subject = f"{contract.partner}/{contract.dataset}" + (f" delivery {delivery_id}" if delivery_id else "")
-    findings, check = scan_delivery_frame(contract, frame, raw_header)
+    with keeping_scanned() as scanned:  # what the engine reads, for the evidence not to read it again
+        findings, check = scan_delivery_frame(contract, frame, raw_header)
     result = GateResult(gate="delivery", subject=subject, findings=findings, checks=[check])
     result.timing["engine_cpu_s"] = time.process_time() - started_cpu
     result.timing["engine_wall_s"] = time.perf_counter() - started
     if evidence:
         from .evidence import delivery_evidence, record_evidence
 
-        record_evidence(result, [delivery_evidence(contract, frame, check, findings)])
+        record_evidence(result, [delivery_evidence(contract, frame, check, findings, scanned)])
     result.duration_s = time.perf_counter() - started
     result.timing["cpu_s"] = time.process_time() - started_cpu
     result.timing["wall_s"] = result.duration_s

@@ -13,6 +13,7 @@ import duckdb
 from .duckdb_scan import column_types, list_tables, open_readonly, quote, scan_table
 from .findings import Finding, GateResult
 from .rules import published_rules
+from .values import keeping_scanned
 
 log = logging.getLogger(__name__)
 
@@ -52,38 +53,40 @@ def check_published_tables(
     scans = []
     con = open_readonly(path)
     try:
-        schema = schema or _schema_with_tables(con, ("main", "marts"))
-        present = [t for s, t in list_tables(con) if s == schema]
-        wanted = list(tables) if tables is not None else present
-        for table in wanted:
-            if table not in present:
-                result.findings.append(
-                    Finding(table, None, "missing_table", 0, detail=f"not found in schema {schema}")
-                )
-                continue
-            spec = rules.tables.get(table)
-            if spec is None:
-                result.findings.append(
-                    Finding(
-                        table,
-                        None,
-                        "unknown_table",
-                        0,
-                        detail="declare it (exact columns) in expectations/published_tables.yml after review",
+        # what the engine reads, kept for the evidence not to read it again
+        with keeping_scanned() as scanned:
+            schema = schema or _schema_with_tables(con, ("main", "marts"))
+            present = [t for s, t in list_tables(con) if s == schema]
+            wanted = list(tables) if tables is not None else present
+            for table in wanted:
+                if table not in present:
+                    result.findings.append(
+                        Finding(table, None, "missing_table", 0, detail=f"not found in schema {schema}")
                     )
+                    continue
+                spec = rules.tables.get(table)
+                if spec is None:
+                    result.findings.append(
+                        Finding(
+                            table,
+                            None,
+                            "unknown_table",
+                            0,
+                            detail="declare it (exact columns) in expectations/published_tables.yml after review",
+                        )
+                    )
+                scan = scan_table(
+                    con,
+                    schema,
+                    table,
+                    allowed=spec.allows if spec is not None else (lambda column: False),
+                    small_cell_columns=rules.is_small_cell_column,
+                    k=k,
+                    keep_distinct=bool(evidence),
                 )
-            scan = scan_table(
-                con,
-                schema,
-                table,
-                allowed=spec.allows if spec is not None else (lambda column: False),
-                small_cell_columns=rules.is_small_cell_column,
-                k=k,
-                keep_distinct=bool(evidence),
-            )
-            result.findings.extend(scan.findings)
-            result.checks.append(scan.check)
-            scans.append(scan)
+                result.findings.extend(scan.findings)
+                result.checks.append(scan.check)
+                scans.append(scan)
     finally:
         con.close()
     result.timing["engine_cpu_s"] = time.process_time() - started_cpu
@@ -91,7 +94,7 @@ def check_published_tables(
     if evidence is True or (evidence == "on_refusal" and not result.passed):
         from .evidence import publish_evidence, record_evidence
 
-        record_evidence(result, [publish_evidence(scan, rules, k) for scan in scans])
+        record_evidence(result, [publish_evidence(scan, rules, k, scanned) for scan in scans])
     result.duration_s = time.perf_counter() - started
     result.timing["cpu_s"] = time.process_time() - started_cpu
     result.timing["wall_s"] = result.duration_s

@@ -11,7 +11,10 @@ cannot match a rule is provably clean for it and skipped; every other value is s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -19,14 +22,44 @@ import pandas as pd
 from .checks import CHECKS, card_number_ok, nir_key_ok
 from .findings import Finding
 from .masking import mask
-from .prefilter import column_shapes
+from .prefilter import Shapes, column_shapes
 from .rules import ValueRule, value_rules
 
 MAX_EXAMPLES = 3
 
+Scanned = dict[tuple[str, str], tuple[pd.Series, Shapes | None]]
+_SCANNED: ContextVar[Scanned | None] = ContextVar("observatoire_privacy_scanned", default=None)
+
+
+@contextmanager
+def keeping_scanned() -> Iterator[Scanned]:
+    """Within the block, :func:`scan_distinct` keeps what it read: (table, column) -> the distinct
+    values as text and their shapes. The GX evidence of the same gate call reuses them instead of
+    reading every column again."""
+    kept: Scanned = {}
+    token = _SCANNED.set(kept)
+    try:
+        yield kept
+    finally:
+        _SCANNED.reset(token)
+
 
 def distinct_counts(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Distinct non-null values of ``series`` as text, and how many rows hold each."""
+    if pd.api.types.is_object_dtype(series.dtype):
+        try:  # Python's own counting is several times faster than pandas' on columns of strings
+            counted = Counter(series.tolist())
+        except TypeError:  # unhashable values (nested JSON): pandas below says what it makes of them
+            counted = None
+        if counted is not None:
+            keys = np.empty(len(counted), dtype=object)
+            keys[:] = list(counted)
+            numbers = np.fromiter(counted.values(), dtype=np.int64, count=len(counted))
+            kept = ~pd.isna(keys)
+            keys, numbers = keys[kept], numbers[kept]
+            if pd.api.types.infer_dtype(keys, skipna=False) != "string":
+                keys = np.array([str(k) for k in keys], dtype=object)
+            return pd.Series(keys, dtype=object), numbers
     counts = series.value_counts(dropna=True, sort=False)
     values = pd.Series(counts.index.astype(str), dtype=object)
     return values, counts.to_numpy(dtype=np.int64)
@@ -50,11 +83,16 @@ def scan_distinct(
 ) -> list[Finding]:
     """Findings for the distinct text ``values`` of one column (``counts[i]`` rows hold ``values[i]``)."""
     rules = rules if rules is not None else value_rules()
+    kept = _SCANNED.get()
     if values.empty:
+        if kept is not None:
+            kept[(table, column)] = (pd.Series([], dtype=object), None)
         return []
     as_text = values.astype(str)
     text: list[str] = as_text.tolist()
     shapes = column_shapes(as_text)
+    if kept is not None:
+        kept[(table, column)] = (as_text, shapes)
     findings: list[Finding] = []
     for rule in rules:
         maybe = shapes.candidates(rule.regex) if shapes is not None else None
