@@ -30,5 +30,19 @@ def test_pipeline_runs_on_postgres_redis_and_two_celery_workers(capsys):
     assert report.lost_writes == []
     assert report.probe_rows > 0
     assert sum(1 for count in report.tasks_per_worker.values() if count) == 2
+    # The worker preload (observatoire.production.celery_config) reached the task processes: the probe's
+    # `preload` task, run by a Celery worker, found Great Expectations (and pandas, pyarrow, numpy) in
+    # sys.modules at its very start. A task process is a fork of its supervisor in a Celery pool process,
+    # so they can only have come from the worker; and importing GX then cost the task nothing.
+    assert report.preload["worker_pid"], report.preload
+    assert report.preload["modules_at_task_start"]["great_expectations"] is True, report.preload
+    assert report.preload["modules_at_parse"]["great_expectations"] is True, report.preload
+    assert all(report.preload["modules_at_task_start"][name] for name in ("pandas", "pyarrow", "numpy"))
+    assert report.preload["modules_at_task_start"]["duckdb"] is False  # never across a fork
+    assert report.preload["gx_import_s"] < 0.5, report.preload
+    # Each worker preloaded once, in its main process; its pool processes inherited it (no real import).
+    for worker, seen in report.worker_preload_s.items():
+        assert seen["main"] is not None, worker
+        assert seen["pool"] and all(seconds < 1.0 for seconds in seen["pool"]), (worker, seen)
     # Clean shutdown: no process of the run is left behind.
     assert report.survivors == []

@@ -9,7 +9,8 @@ Steps (each printed as it goes):
    ``build_warehouse`` (asset-triggered, or triggered if the schedule did not fire);
 5. checks: runs succeeded, the published file opens read-only and has events, no two pool tasks ran
    at the same time, no DuckDB lock error in any task log, every write is there (probe rows, raw
-   tables against the deliveries), both workers ran tasks;
+   tables against the deliveries), both workers ran tasks, and a task run by a Celery worker found
+   Great Expectations already imported when it started (the worker preload, ``celery_config``);
 6. stop everything; no process left; database dropped.
 """
 
@@ -31,6 +32,9 @@ BUILD_DAG = "build_warehouse"
 INGEST_PREFIX = "ingest_"
 LOCK_ERROR = re.compile(r"Could not set lock on file|Conflicting lock is held|database is locked", re.IGNORECASE)
 CELERY_RECEIVED = re.compile(r"Task \S*execute_workload\S* received|Received task", re.IGNORECASE)
+WORKER_PRELOAD = re.compile(
+    r"observatoire worker preload \((?P<where>[^,]+), pid (?P<pid>\d+)\): (?P<seconds>[\d.]+) s"
+)
 
 
 @dataclass
@@ -42,6 +46,8 @@ class CheckSettings:
     """Run the real pipeline DAGs when they are in dags/ (the probe always runs)."""
     run_timeout_s: float = 2400.0
     asset_trigger_wait_s: float = 60.0
+    expect_preload: bool = True
+    """A task must find Great Expectations preloaded by its worker (False only to measure without it)."""
 
 
 @dataclass
@@ -60,6 +66,10 @@ class CheckReport:
     quarantined: list[str] = field(default_factory=list)
     published: dict[str, Any] = field(default_factory=dict)
     survivors: list[str] = field(default_factory=list)
+    preload: dict[str, Any] = field(default_factory=dict)
+    """What the probe's ``preload`` task saw at its start (modules, process age, GX import seconds)."""
+    worker_preload_s: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per worker, from its log: seconds of the preload in its main process and in each pool process."""
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -72,6 +82,13 @@ class CheckReport:
         )
         lines.append(f"  tasks received per worker: {self.tasks_per_worker}")
         lines.append(f"  probe: {self.probe_rows} rows written by {self.probe_workers} workers")
+        if self.preload:
+            lines.append(
+                "  worker preload: great_expectations in the task process at its start: "
+                f"{self.preload.get('modules_at_task_start', {}).get('great_expectations')}; "
+                f"process start to GX usable {self.preload.get('start_to_gate_s')} s "
+                f"(GX import in the task {self.preload.get('gx_import_s')} s); workers' preload s: {self.worker_preload_s}"
+            )
         if self.raw_counts:
             lines.append("  raw rows: " + ", ".join(f"{k}={v}" for k, v in sorted(self.raw_counts.items())))
         if self.published:
@@ -182,6 +199,7 @@ class ProductionCheck:
         for (dag_id, _), state in states.items():
             self.report.runs[dag_id] = state
         self._check_probe(stack, runs[0][1])
+        self._check_preload(stack, runs[0][1])
         # Unpausing also let the scheduler start each DAG's latest scheduled interval: pause again and
         # let those finish, so that nothing writes while the warehouse is inspected.
         for dag_id in ingest:
@@ -271,6 +289,34 @@ class ProductionCheck:
             f"{self.report.probe_workers} distinct worker(s)"
         )
 
+    def _check_preload(self, stack: ProductionStack, run_id: str) -> None:
+        """The probe's ``preload`` task ran in a process forked (via its supervisor) from a Celery pool
+        process: Great Expectations can only have been in its ``sys.modules`` at its start if the
+        worker preloaded it."""
+        import json
+
+        target = stack.paths.warehouse_dir / probe_dag.preload_probe_file(run_id).name
+        if not target.exists():
+            self.report.problems.append(f"the preload probe task wrote nothing ({target} missing)")
+            return
+        seen = json.loads(target.read_text())
+        self.report.preload = seen
+        at_start = seen.get("modules_at_task_start", {})
+        self.progress(
+            f"[prod] preload probe (task pid {seen.get('pid')}, worker {seen.get('worker_pid')}): modules at task "
+            f"start {at_start}; process start to GX usable {seen.get('start_to_gate_s')} s, GX import in the "
+            f"task {seen.get('gx_import_s')} s"
+        )
+        if self.settings.expect_preload:
+            missing = [name for name in probe_dag.PRELOADED_MODULES if not at_start.get(name)]
+            if missing:
+                self.report.problems.append(
+                    f"the worker preload did not reach the task process: {missing} not in sys.modules at the "
+                    f"start of a Celery task ({seen})"
+                )
+            if not seen.get("worker_pid"):
+                self.report.problems.append(f"the preload probe did not run under a Celery worker ({seen})")
+
     def _check_published(self, stack: ProductionStack) -> None:
         import duckdb
 
@@ -355,6 +401,18 @@ class ProductionCheck:
         self.report.tasks_per_worker = {
             name: len(CELERY_RECEIVED.findall(text)) for name, text in stack.worker_logs().items()
         }
+        for name, text in stack.worker_logs().items():
+            found: dict[str, Any] = {"main": None, "pool": []}
+            for match in WORKER_PRELOAD.finditer(text):
+                if match.group("where") == "worker main process":
+                    found["main"] = float(match.group("seconds"))
+                else:
+                    found["pool"].append(float(match.group("seconds")))
+            self.report.worker_preload_s[name] = found
+            if self.settings.expect_preload and found["main"] is None:
+                self.report.problems.append(
+                    f"{name}: no 'observatoire worker preload' line of its main process in its log"
+                )
         busy = [name for name, count in self.report.tasks_per_worker.items() if count > 0]
         if len(busy) < min(2, self.settings.stack.workers):
             self.report.problems.append(f"tasks did not spread over the workers: {self.report.tasks_per_worker}")
