@@ -181,3 +181,13 @@ def test_suite_changed_by_another_process_is_stored_again(_home: Path) -> None:
 
 def _caches() -> dict[str, dict]:  # type: ignore[type-arg]
     return {"contexts": evidence._CONTEXTS, "definitions": evidence._DEFINITIONS, "sites": evidence._SITE_BUILDERS}
+
+
+def test_gx_project_declares_no_config_variables_file(_home: Path) -> None:
+    """GX re-reads a declared config-variables file at every store access (~20 times per gate run): none."""
+    contract = get_contract("prefecture", "visites_officielles")
+    assert check_delivery(contract, clean_frame(contract), delivery_id="a").passed
+    context = evidence._context()
+    assert not context.variables.config_variables_file_path
+    evidence._CONTEXTS.clear()  # as a later process would read the project
+    assert not evidence._context().variables.config_variables_file_path
