@@ -340,7 +340,7 @@ def _context() -> Any:
     if context.variables.config_variables_file_path:
         # The project uses no config variables, but while a file is declared GX parses it again at every
         # access to a store name (some twenty times per gate run): declare none, once per project.
-        context.variables.config_variables_file_path = None
+        context.variables.config_variables_file_path = None  # type: ignore[assignment]  # GX reads None as "no file"
         context.variables.save()
         context = gx.get_context(mode="file", project_root_dir=str(root))
     _CONTEXTS[key] = context
