@@ -80,3 +80,16 @@
         on counted.{{ recounted['key'] }} = {{ recounted['changed'] }}.{{ recounted['key'] }}
     {%- endif %}
 {%- endmacro %}
+
+
+{#- The body of an incremental outcome model's `selected_events` CTE: the events of `scope` (the CTE
+    built with outcome_scope) in an incremental run, every event in a full build. -#}
+{% macro events_in_scope(events, scope) -%}
+    {%- if is_incremental() %}
+    select {{ events }}.*
+    from {{ events }}
+    semi join {{ scope }} on {{ events }}.event_id = {{ scope }}.event_id
+    {%- else %}
+    select * from {{ events }}
+    {%- endif %}
+{%- endmacro %}

@@ -79,23 +79,13 @@ scope as (
 
 ),
 
-selected_events as (
-
-    select events.*
-    from events
-    semi join scope on events.event_id = scope.event_id
-
-),
-
-{% else %}
-
-selected_events as (
-
-    select * from events
-
-),
-
 {% endif %}
+
+selected_events as (
+
+    {{ events_in_scope('events', 'scope') }}
+
+),
 
 event_windows as (
 
