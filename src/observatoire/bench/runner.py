@@ -21,11 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..contracts.registry import PARTNERS
 from .measure import StageResult, machine, run_child, stage_command
 from .partners import PartnerProcess
 from .worker import WarmWorker, WorkerFailed
 
-PARTNERS: tuple[str, ...] = ("ville", "prefecture", "smtpc", "metropole")
 # Pulling ten years from the partners: issue 3's target, every partner in its own process (one DAG each).
 INGESTION_STAGES: tuple[str, ...] = tuple(f"ingest_{p}" for p in PARTNERS)
 REBUILD_SUFFIX = "_rebuild"

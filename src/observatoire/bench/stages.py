@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..contracts.registry import PARTNERS
+
 PARIS = ZoneInfo("Europe/Paris")
-ALL_PARTNERS: tuple[str, ...] = ("ville", "prefecture", "smtpc", "metropole")
 PROFILE_TOP = 25
 
 
@@ -186,7 +187,7 @@ def stage_ingest(home: Path, args: argparse.Namespace) -> Outcome:
 
     timer = PhaseTimer()
     wrapped = instrument_ingestion(timer)
-    partners = list(ALL_PARTNERS) if args.partner == "all" else args.partner.split(",")
+    partners = list(PARTNERS) if args.partner == "all" else args.partner.split(",")
     interval = _interval(args)
     if len(partners) == 1:
         reports = ingest_partner(partners[0], interval, getter=default_getter)
@@ -387,7 +388,7 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
     import subprocess
 
     from ..config import dbt_project_dir
-    from ..orchestration.dbt import dbt_executable
+    from ..orchestration.dbt import dbt_executable, production_build_options
 
     project = dbt_project_dir()
     target = home / "dbt_target" / "bench"
@@ -398,7 +399,7 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
     )
     command = [str(dbt_executable()), "build", "--project-dir", str(project), "--profiles-dir", str(project),
                "--target-path", str(target)]  # fmt: skip
-    command += _dbt_build_options(full_refresh=args.mode == "full")
+    command += production_build_options(full_refresh=args.mode == "full")
     if args.quiet_dbt:
         command.append("--quiet")
     done = subprocess.run(command, env=env, check=False)
@@ -414,15 +415,6 @@ def stage_dbt(home: Path, args: argparse.Namespace) -> Outcome:
         failures = [m for m in details.get("models", []) if m.get("status") not in ("success", "pass")]
         raise RuntimeError(f"dbt build failed (exit {done.returncode}): {failures[:5]}")
     return Outcome(rows_in=sum(raw.values()), rows_out=sum(marts.values()), details=details)
-
-
-def _dbt_build_options(*, full_refresh: bool) -> list[str]:
-    """The production build's options, as the warehouse DAG and ``observatoire rebuild`` use them."""
-    try:
-        options = _find([("observatoire.orchestration.dbt", "production_build_options")])
-    except StageMissing:
-        return ["--full-refresh"] if full_refresh else []
-    return [str(o) for o in options(full_refresh=full_refresh)]
 
 
 def dbt_timings(run_results: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,7 +21,6 @@ The client side is :class:`WarmWorker`.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -37,7 +36,7 @@ from typing import IO, Any, NoReturn
 from . import stages
 
 STAGES_MODULE = "observatoire.bench.stages"
-PRELOAD_MODULE = "observatoire.orchestration.worker_preload"
+PRELOAD_NAME = "observatoire.orchestration.worker_preload.preload"
 POLL_S = 0.05
 _preload_calls = 0
 _protocol_fd: int | None = None
@@ -60,19 +59,10 @@ class ChildUsage:
 
 
 def preload_function() -> tuple[Callable[[], dict[str, float]], str]:
-    """The platform's worker preload and its name; until it exists, Great Expectations' own preload."""
-    try:
-        module = importlib.import_module(PRELOAD_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name not in (PRELOAD_MODULE, PRELOAD_MODULE.rsplit(".", 1)[0]):
-            raise
-        module = None
-    function = getattr(module, "preload", None) if module is not None else None
-    if callable(function):
-        return function, f"{PRELOAD_MODULE}.preload"
-    from ..privacy.evidence import preload_gx
+    """The platform's worker preload (what the production Celery workers call) and its name."""
+    from ..orchestration.worker_preload import preload
 
-    return (lambda: {"great_expectations": preload_gx()}), "observatoire.privacy.evidence.preload_gx"
+    return preload, PRELOAD_NAME
 
 
 def _rss_mb() -> float | None:
