@@ -147,15 +147,9 @@ class RunEvidence:
         self.header: list[str] = []
         self.deliveries: list[str] = []
 
-    def add(self, delivery_id: str, frame: pd.DataFrame, header: Sequence[str]) -> None:
-        self.add_group([delivery_id], frame, header)
-
     def add_group(self, delivery_ids: Sequence[str], frame: pd.DataFrame, header: Sequence[str]) -> None:
         """Several deliveries at once (``frame``: all their rows)."""
-        self.deliveries.extend(delivery_ids)
-        self.header.extend(h for h in header if h not in self.header)
-        for column in frame.columns:
-            self.values.setdefault(str(column), []).append(pd.unique(frame[column].to_numpy()))
+        self.add_distinct(delivery_ids, {str(c): pd.unique(frame[c].to_numpy()) for c in frame.columns}, header)
 
     def add_distinct(self, delivery_ids: Sequence[str], distinct: dict[str, np.ndarray], header: Sequence[str]) -> None:
         """Several deliveries at once, given by the distinct values of each of their columns."""
