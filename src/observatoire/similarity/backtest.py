@@ -22,17 +22,6 @@ METHODS: tuple[str, ...] = ("similarity_index", "same_nature_mean", "global_mean
 _DAY_US = 86_400_000_000
 
 
-def weighted_forecast(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Σ w·y / Σ w per column, skipping missing values (NaN when nothing is known)."""
-    known = ~np.isnan(values)
-    w = np.where(known, weights[:, None], 0.0)
-    total = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(
-            total > 0, (w * np.nan_to_num(values)).sum(axis=0) / np.where(total > 0, total, 1), np.nan
-        )
-
-
 def neighbour_forecasts(neighbours: Neighbours, Y: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """The index's forecast for each of ``queries`` (positions; NaN rows for events without neighbours):
     Σ w·y / Σ w over its neighbours, w = exp(−D²), skipping missing values."""
@@ -135,27 +124,10 @@ def _spearman(forecast: np.ndarray, actual: np.ndarray) -> float | None:
     """Rank correlation, or None when it is undefined (fewer than 3 events, or a constant series)."""
     if len(forecast) < 3 or np.all(forecast == forecast[0]) or np.all(actual == actual[0]):
         return None
-    value = spearman(forecast, actual)
+    from scipy.stats import spearmanr  # loaded already by scikit-learn's neighbours
+
+    value = float(spearmanr(forecast, actual).statistic)
     return None if np.isnan(value) else value
-
-
-def average_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties sharing the mean of their ranks (as Spearman's coefficient needs)."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    cuts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-    ranks = np.empty(len(values))
-    ranks[order] = np.repeat((cuts[:-1] + cuts[1:] + 1) / 2.0, np.diff(cuts))
-    return ranks
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rank correlation: Pearson's correlation of the average ranks. Written out with numpy
-    because ``scipy.stats`` costs the build most of a second of imports, for this one function."""
-    ra, rb = average_ranks(np.asarray(a, dtype="float64")), average_ranks(np.asarray(b, dtype="float64"))
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    denominator = float(np.sqrt((ra * ra).sum() * (rb * rb).sum()))
-    return float((ra * rb).sum() / denominator) if denominator > 0 else float("nan")
 
 
 _COLUMNS = [

@@ -317,14 +317,14 @@ class _Block:
 
     def _knn(
         self, rows: np.ndarray, tree: BallTree | KDTree, members: np.ndarray, k_query: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """The nearest ``k_query`` tree members of each row, kept if they started before it: (row,
-        candidate, lower bound) flat, the largest lower bound per row, and whether the tree is exhausted."""
+        candidate) flat, the largest lower bound per row, and whether the tree is exhausted."""
         k_query = min(k_query, len(members))
         dist, ind = tree.query(self.space.tree_coords[self.queries[rows]], k=k_query)
         cand = members[ind]
         r, col = np.nonzero(self._valid(rows[:, None], cand))
-        return rows[r], cand[r, col], dist[r, col] ** 2, dist[:, -1] ** 2, k_query == len(members)
+        return rows[r], cand[r, col], dist[:, -1] ** 2, k_query == len(members)
 
     def _own_nature(self, tau: np.ndarray) -> None:
         """Step 1: every event of the query's own nature with D² ≤ τ_own, where τ_own (written to
@@ -335,14 +335,13 @@ class _Block:
             tree, members = self.trees.nearest(int(g)), self.trees.of_group[int(g)]
             pending, k_query = np.flatnonzero(self.groups == g), self.k_first
             while len(pending):
-                r, cand, _, last, exhausted = self._knn(pending, tree, members, k_query)
+                r, cand, last, exhausted = self._knn(pending, tree, members, k_query)
                 d2 = self._score(r, cand)
-                kth = kth_value(np.searchsorted(pending, r), d2, len(pending), self.k)
+                at = np.searchsorted(pending, r)
+                kth = kth_value(at, d2, len(pending), self.k)
                 # Complete: no unseen member can have D² ≤ the k-th found (its bound is ≥ the last one's).
                 complete = (last > kth + LOWER_BOUND_SLACK) | exhausted
-                done = np.zeros(self.queries.shape, dtype=bool)
-                done[pending[complete]] = True
-                keep = done[r]
+                keep = complete[at]
                 self.pairs.add(r[keep], cand[keep], d2[keep])
                 tau[pending[complete]] = kth[complete]
                 # Incomplete with k found: one radius query at that k-th D² is certain to be complete.
@@ -363,7 +362,7 @@ class _Block:
         tau = np.full(len(rows), _INF)
         pending, k_query = np.arange(len(rows)), self.k_first
         while len(pending):
-            r, cand, _, _, exhausted = self._knn(rows[pending], tree, members, k_query)
+            r, cand, _, exhausted = self._knn(rows[pending], tree, members, k_query)
             at = np.searchsorted(rows, r)
             kth = kth_value(np.searchsorted(pending, at), self._score(r, cand), len(pending), self.k)
             tau[pending] = kth

@@ -184,7 +184,7 @@ def _short(value: float, digits: int, lang: str) -> str:
     """A figure rounded to ``digits`` decimals, without trailing zeros (1 km, 3,2, 2)."""
     rounded = round(float(value), digits)
     places = next((d for d in range(digits + 1) if round(rounded, d) == rounded), digits)
-    return format_number(rounded, places, lang) if places else format_number(rounded, 0, lang)
+    return format_number(rounded, places, lang)
 
 
 GATE_WORDS = {
@@ -195,6 +195,11 @@ GATE_WORDS = {
     },
     "en": {"tables_checked": "tables checked", "rows_checked": "rows checked", "findings": "findings"},
 }
+
+
+def _json_text(value: Any) -> str:
+    """A value stored in a form the words below do not know, as JSON (no "|": it would split a table cell)."""
+    return json.dumps(value, ensure_ascii=False, default=str).replace("|", "/")
 
 
 def gate_words(summary: Any, lang: str) -> str:
@@ -208,7 +213,7 @@ def gate_words(summary: Any, lang: str) -> str:
         ]
         if parts:
             return ", ".join(parts)
-    return json.dumps(summary, ensure_ascii=False, default=str).replace("|", "/")
+    return _json_text(summary)
 
 
 def suppressed_words(cells: Any, lang: str) -> str:
@@ -216,7 +221,7 @@ def suppressed_words(cells: Any, lang: str) -> str:
     if isinstance(cells, dict):
         joiner = " dans " if lang == "fr" else " in "
         return ", ".join(f"{format_number(count, 0, lang)}{joiner}{table}" for table, count in cells.items())
-    return json.dumps(cells, ensure_ascii=False, default=str).replace("|", "/")
+    return _json_text(cells)
 
 
 def _environment(lang: str) -> jinja2.Environment:
@@ -234,7 +239,6 @@ def _environment(lang: str) -> jinja2.Environment:
         method_label=lambda method: METHOD_LABELS[lang].get(method, method),
         outcome_label=lambda outcome: outcome_label.get(outcome, outcome),
         partner_label=lambda partner: PARTNER_LABELS.get(partner, partner),
-        fmt_json=lambda value: json.dumps(value, ensure_ascii=False, default=str).replace("|", "/"),
         when=lambda value, time=True: format_when(value, lang, time),
         plural=lambda count, one, many: plural(count, one, many, lang),
         unit_gap=lambda parameter: unit_gap(parameter, lang),
