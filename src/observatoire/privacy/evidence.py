@@ -228,18 +228,23 @@ def delivery_evidence(
 def publish_evidence(
     scan: TableScan, rules: PublishedRules, k: int, scanned: Scanned | None = None
 ) -> TableEvidence:
+    """The evidence of a published table; ``scanned``: what the rules engine read (reused, not converted
+    again)."""
     spec = rules.tables.get(scan.check.table)
     # Declared columns absent from the table are harmless for privacy: the set checked is the
     # declared columns that exist, so only an undeclared column fails.
     column_set = [c for c in scan.check.columns if spec is not None and spec.allows(c)]
     text = set(scan.check.text_columns)
-    distinct = {
-        c: (_texts(values) if c in text else pd.Series(values, dtype=object).dropna().to_numpy(dtype=object))
-        for c, values in scan.distinct.items()
-    }
-    value_shapes = {
-        c: kept[1] for c in scan.check.text_columns if (kept := (scanned or {}).get((scan.check.table, c)))
-    }
+    distinct: dict[str, np.ndarray] = {}
+    value_shapes: dict[str, Shapes | None] = {}
+    for c, values in scan.distinct.items():
+        kept = (scanned or {}).get((scan.check.table, c)) if c in text else None
+        if kept is not None:  # what the rules engine read, as delivery_evidence reuses it
+            distinct[c], value_shapes[c] = kept[0].to_numpy(dtype=object), kept[1]
+        elif c in text:
+            distinct[c] = _texts(values)
+        else:
+            distinct[c] = pd.Series(values, dtype=object).dropna().to_numpy(dtype=object)
     return TableEvidence(
         name=scan.check.table,
         distinct=distinct,
